@@ -1,0 +1,45 @@
+# Two commands on a fresh machine: `make demo` and `make test`. Everything else is a step they take.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+MANIFEST := dbt_project/target/manifest.json
+DBT_SOURCES := dbt_project/dbt_project.yml dbt_project/profiles.yml \
+	$(shell find dbt_project/models dbt_project/macros dbt_project/tests -type f 2>/dev/null)
+
+.PHONY: install manifest demo test lint format clean
+
+install: $(INSTALLED)
+
+manifest: $(MANIFEST)
+
+$(INSTALLED): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "fakestore-platform needs Python 3.11 or newer: run make PYTHON=python3.11 ...")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+# dbt parse renders the profile but never connects: placeholders stand in for the warehouse.
+$(MANIFEST): $(INSTALLED) $(DBT_SOURCES)
+	cd dbt_project && FAKESTORE_PG_HOST=parse-only FAKESTORE_PG_USER=parse-only FAKESTORE_PG_DATABASE=parse-only \
+		../$(BIN)/dbt parse --quiet
+	@touch $@
+
+demo: install manifest
+	$(BIN)/fakestore-platform demo
+
+test: install manifest
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	-$(BIN)/fakestore-platform db stop
+	rm -rf $(VENV) .fakestore .pytest_cache

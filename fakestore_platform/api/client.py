@@ -1,0 +1,188 @@
+"""The Fake Store API over one httpx.Client, with bounded retries that never report a failure as data."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from email.utils import parsedate_to_datetime
+from types import TracebackType
+from typing import Any
+
+import httpx
+import orjson
+
+from fakestore_platform import __version__
+from fakestore_platform.api.models import Entity, ValidatedBatch, validate_records
+from fakestore_platform.errors import FakeStoreApiError
+
+USER_AGENT = f"fakestore-platform/{__version__} (+https://github.com/fakestore-platform)"
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard to try: at most `max_attempts` requests and `budget_seconds` of waiting in all."""
+
+    max_attempts: int = 5
+    budget_seconds: float = 60.0
+    backoff_base: float = 0.5
+    backoff_cap: float = 8.0
+
+    def backoff(self, retry_number: int, rng: Callable[[], float]) -> float:
+        """Exponential backoff with equal jitter, so concurrent clients spread out."""
+        ceiling = min(self.backoff_cap, self.backoff_base * 2 ** (retry_number - 1))
+        return ceiling / 2 + rng() * ceiling / 2
+
+
+class _Retryable(Exception):
+    """A failed attempt that may succeed if tried again, after `retry_after` seconds if the server said."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+def _retry_after_seconds(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+    except (TypeError, ValueError):
+        return None
+
+
+def _error_message(response: httpx.Response) -> str:
+    try:
+        body = orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        return response.text[:200]
+    if isinstance(body, dict) and "message" in body:
+        return str(body["message"])
+    return response.text[:200]
+
+
+class FakeStoreClient:
+    """Reads the Fake Store API; every method returns data or raises FakeStoreApiError."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        connect_timeout: float = 5.0,
+        read_timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: Callable[[], float] = random.random,
+    ) -> None:
+        self.retry = retry or RetryPolicy()
+        self.attempts = 0
+        self._sleep = sleep
+        self._rng = rng
+        self._http = httpx.Client(
+            base_url=base_url,
+            timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
+            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+            transport=transport,
+        )
+
+    def __enter__(self) -> FakeStoreClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    def url(self, path: str, params: dict[str, str] | None = None) -> str:
+        return str(self._http.build_request("GET", path, params=params).url)
+
+    def get_json(self, path: str, params: dict[str, str] | None = None) -> Any:
+        """GET a JSON document, retrying transient failures within the retry policy."""
+        url = self.url(path, params)
+        waited = 0.0
+        for attempt in range(1, self.retry.max_attempts + 1):
+            self.attempts += 1
+            try:
+                return self._attempt(path, params, url)
+            except _Retryable as failure:
+                last_failure, retry_after = str(failure), failure.retry_after
+            if attempt == self.retry.max_attempts:
+                break
+            pause = (
+                retry_after if retry_after is not None else self.retry.backoff(attempt, self._rng)
+            )
+            if waited + pause > self.retry.budget_seconds:
+                last_failure += f" (next wait of {pause:.1f}s would exceed the retry budget)"
+                break
+            self._sleep(pause)
+            waited += pause
+        raise FakeStoreApiError(
+            f"GET {url} failed after {attempt} attempt{'s' if attempt > 1 else ''}: {last_failure}"
+        )
+
+    def _attempt(self, path: str, params: dict[str, str] | None, url: str) -> Any:
+        try:
+            response = self._http.get(path, params=params)
+        except httpx.TransportError as exc:
+            raise _Retryable(
+                f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            ) from exc
+        status = response.status_code
+        if status == 429 or status >= 500:
+            raise _Retryable(
+                f"HTTP {status}", _retry_after_seconds(response) if status in (429, 503) else None
+            )
+        if status >= 400:
+            raise FakeStoreApiError(
+                f"GET {url} was refused with HTTP {status} (not retried): {_error_message(response)}"
+            )
+        try:
+            return orjson.loads(response.content)
+        except orjson.JSONDecodeError as exc:
+            raise _Retryable(f"HTTP {status} with an invalid JSON body ({exc})") from exc
+
+    def _get_records(
+        self, entity: Entity, path: str, params: dict[str, str] | None = None
+    ) -> ValidatedBatch:
+        url = self.url(path, params)
+        body = self.get_json(path, params)
+        if not isinstance(body, list):
+            raise FakeStoreApiError(
+                f"GET {url} answered with a JSON {type(body).__name__} where a list of {entity} was expected"
+            )
+        return validate_records(entity, url, body)
+
+    def products(self) -> ValidatedBatch:
+        return self._get_records("products", "/products")
+
+    def users(self) -> ValidatedBatch:
+        return self._get_records("users", "/users")
+
+    def categories(self) -> list[str]:
+        body = self.get_json("/products/categories")
+        if not isinstance(body, list) or not all(isinstance(c, str) for c in body):
+            raise FakeStoreApiError(
+                f"GET {self.url('/products/categories')} did not answer with a list of category names"
+            )
+        return body
+
+    def carts(self, start: date, end: date) -> ValidatedBatch:
+        """Carts dated from `start` (inclusive) to `end` (exclusive), in one request."""
+        if end <= start:
+            raise ValueError(f"the carts window must end after it starts: {start} .. {end}")
+        params = {"startdate": start.isoformat(), "enddate": end.isoformat()}
+        return self._get_records("carts", "/carts", params)

@@ -1,0 +1,45 @@
+"""The Fake Store API as a Dagster resource: configuration here, the HTTP work in `client.py`."""
+
+from __future__ import annotations
+
+from dagster import ConfigurableResource
+from pydantic import Field
+
+from fakestore_platform.api.client import FakeStoreClient, RetryPolicy
+from fakestore_platform.settings import REAL_API_URL, Settings
+
+
+class FakeStoreApi(ConfigurableResource):
+    """Opens one FakeStoreClient (one httpx.Client, one connection pool) per use."""
+
+    base_url: str = Field(
+        default=REAL_API_URL, description="Base URL of a server speaking the Fake Store API."
+    )
+    connect_timeout: float = Field(
+        default=5.0, gt=0, description="Seconds to wait for a connection."
+    )
+    read_timeout: float = Field(default=30.0, gt=0, description="Seconds to wait for a response.")
+    max_attempts: int = Field(default=5, ge=1, description="Requests per call, the first included.")
+    retry_budget_seconds: float = Field(
+        default=60.0, ge=0, description="Total seconds one call may spend waiting between retries."
+    )
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> FakeStoreApi:
+        return cls(
+            base_url=settings.api_url,
+            connect_timeout=settings.api_connect_timeout,
+            read_timeout=settings.api_read_timeout,
+            max_attempts=settings.api_max_attempts,
+            retry_budget_seconds=settings.api_retry_budget,
+        )
+
+    def open_client(self) -> FakeStoreClient:
+        return FakeStoreClient(
+            self.base_url,
+            connect_timeout=self.connect_timeout,
+            read_timeout=self.read_timeout,
+            retry=RetryPolicy(
+                max_attempts=self.max_attempts, budget_seconds=self.retry_budget_seconds
+            ),
+        )

@@ -1,0 +1,127 @@
+"""Configuration from environment variables, validated once, with one clear line per mistake."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from functools import cache, partial
+from pathlib import Path
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+from fakestore_platform.errors import SettingsError
+
+REAL_API_URL = "https://fakestoreapi.com"
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the platform reads from the environment."""
+
+    api_url: str
+    api_url_is_default: bool
+    warehouse_url: str | None
+    home: Path
+    api_connect_timeout: float
+    api_read_timeout: float
+    api_max_attempts: int
+    api_retry_budget: float
+    carts_start: date
+    rejected_share_warn: float
+
+    @property
+    def embedded_pgdata(self) -> Path:
+        return self.home / "postgres"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.home / "dagster"
+
+
+def _http_url(name: str, raw: str) -> str:
+    parts = urlsplit(raw)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise SettingsError(f"{name} must be an http(s) URL like {REAL_API_URL}, got {raw!r}")
+    return raw.rstrip("/")
+
+
+def _postgres_url(name: str, raw: str) -> str:
+    parts = urlsplit(raw)
+    if parts.scheme not in {"postgresql", "postgres"} or not parts.path.strip("/"):
+        raise SettingsError(
+            f"{name} must be a postgresql:// URL naming a database, "
+            f"like postgresql://user:password@host:5432/warehouse, got {raw!r}"
+        )
+    return raw
+
+
+def _seconds(name: str, raw: str, *, allow_zero: bool = False) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not (value >= 0 if allow_zero else value > 0):
+        bound = "0 or more" if allow_zero else "greater than 0"
+        raise SettingsError(f"{name} must be a number of seconds, {bound}, got {raw!r}")
+    return value
+
+
+def _iso_date(name: str, raw: str) -> date:
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a date like 2020-01-01, got {raw!r}") from None
+
+
+def _share(name: str, raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not 0 <= value <= 1:
+        raise SettingsError(f"{name} must be a share from 0 to 1 (0.05 is 5%), got {raw!r}")
+    return value
+
+
+def _positive_int(name: str, raw: str) -> int:
+    if not raw.strip().isdigit() or int(raw) < 1:
+        raise SettingsError(f"{name} must be a whole number of 1 or more, got {raw!r}")
+    return int(raw)
+
+
+def _read(env: Mapping[str, str], name: str, parse: Callable[[str, str], T], default: T) -> T:
+    raw = env.get(name, "").strip()
+    return parse(name, raw) if raw else default
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Read and validate the environment; raise SettingsError naming the first bad variable."""
+    env = os.environ if env is None else env
+    api_url = _read(env, "FAKESTORE_API_URL", _http_url, None)
+    home = Path(env.get("FAKESTORE_HOME", "").strip() or ".fakestore").expanduser().absolute()
+    if home.exists() and not home.is_dir():
+        raise SettingsError(f"FAKESTORE_HOME must be a directory, but {home} is a file")
+    return Settings(
+        api_url=api_url or REAL_API_URL,
+        api_url_is_default=api_url is None,
+        warehouse_url=_read(env, "FAKESTORE_WAREHOUSE_URL", _postgres_url, None),
+        home=home,
+        api_connect_timeout=_read(env, "FAKESTORE_API_CONNECT_TIMEOUT", _seconds, 5.0),
+        api_read_timeout=_read(env, "FAKESTORE_API_READ_TIMEOUT", _seconds, 30.0),
+        api_max_attempts=_read(env, "FAKESTORE_API_MAX_ATTEMPTS", _positive_int, 5),
+        api_retry_budget=_read(
+            env, "FAKESTORE_API_RETRY_BUDGET", partial(_seconds, allow_zero=True), 60.0
+        ),
+        carts_start=_read(env, "FAKESTORE_CARTS_START", _iso_date, date(2020, 1, 1)),
+        rejected_share_warn=_read(env, "FAKESTORE_REJECTED_SHARE_WARN", _share, 0.05),
+    )
+
+
+@cache
+def current_settings() -> Settings:
+    """The process's settings, read once: what definitions and the CLI share."""
+    return load_settings()

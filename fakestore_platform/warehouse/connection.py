@@ -1,0 +1,79 @@
+"""Where the warehouse lives and how to reach it: the configured URL, or the embedded server."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+from psycopg import sql
+
+from fakestore_platform.errors import WarehouseError
+from fakestore_platform.settings import Settings
+from fakestore_platform.warehouse.embedded import EmbeddedPostgres
+
+WAREHOUSE_DATABASE = "warehouse"
+DAGSTER_DATABASE = "dagster"
+
+
+@dataclass(frozen=True)
+class DatabaseUrls:
+    """The analytics warehouse and Dagster's instance storage, on one server."""
+
+    warehouse: str
+    dagster: str
+
+
+def with_database(url: str, database: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{database}"))
+
+
+def redact_url(url: str) -> str:
+    """The URL without its password, safe for messages and logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def connect(url: str, **kwargs: object) -> psycopg.Connection:
+    """Open a connection, turning libpq's failure into one line that names the server."""
+    try:
+        return psycopg.connect(url, **kwargs)
+    except psycopg.OperationalError as exc:
+        reason = " ".join(str(exc).split())
+        raise WarehouseError(
+            f"cannot connect to the warehouse at {redact_url(url)}: {reason}"
+        ) from exc
+
+
+def ensure_database(url: str) -> None:
+    """Create the URL's database when it does not exist yet (needs CREATEDB on that server)."""
+    name = urlsplit(url).path.strip("/")
+    with connect(with_database(url, "postgres"), autocommit=True) as conn:
+        if conn.execute("select 1 from pg_database where datname = %s", (name,)).fetchone():
+            return
+        try:
+            conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+        except psycopg.errors.DuplicateDatabase:
+            pass  # created concurrently by another process: what we wanted
+        except psycopg.Error as exc:
+            raise WarehouseError(
+                f"cannot create database {name!r} at {redact_url(url)}: {exc}"
+            ) from exc
+
+
+def database_urls(settings: Settings) -> DatabaseUrls:
+    """Resolve (starting the embedded server if that is the configuration) and create both databases."""
+    if settings.warehouse_url:
+        warehouse = settings.warehouse_url
+    else:
+        warehouse = with_database(
+            EmbeddedPostgres(settings.embedded_pgdata).start(), WAREHOUSE_DATABASE
+        )
+    urls = DatabaseUrls(warehouse=warehouse, dagster=with_database(warehouse, DAGSTER_DATABASE))
+    ensure_database(urls.warehouse)
+    ensure_database(urls.dagster)
+    return urls

@@ -1,0 +1,43 @@
+"""Session fixtures: a real embedded PostgreSQL and the local Fake Store API over loopback HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from fakestore_platform.api.emulator import EmulatorConfig, serve_in_background
+from fakestore_platform.settings import Settings, load_settings
+from fakestore_platform.warehouse.connection import DatabaseUrls, database_urls
+from fakestore_platform.warehouse.embedded import EmbeddedPostgres
+
+
+@pytest.fixture(scope="session")
+def fakestore_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("fakestore")
+
+
+@pytest.fixture(scope="session")
+def local_api() -> Iterator[str]:
+    """The local Fake Store API, sized like the real one, on a free loopback port."""
+    with serve_in_background(EmulatorConfig()) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def settings(fakestore_home: Path, local_api: str) -> Settings:
+    return load_settings({"FAKESTORE_HOME": str(fakestore_home), "FAKESTORE_API_URL": local_api})
+
+
+@pytest.fixture(scope="session")
+def embedded_postgres(settings: Settings) -> Iterator[EmbeddedPostgres]:
+    server = EmbeddedPostgres(settings.embedded_pgdata)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def databases(settings: Settings, embedded_postgres: EmbeddedPostgres) -> DatabaseUrls:
+    return database_urls(settings)

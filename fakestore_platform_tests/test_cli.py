@@ -1,0 +1,92 @@
+"""The fakestore-platform command as a user runs it: a subprocess, its exit code and its output."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+CLI = [sys.executable, "-m", "fakestore_platform.cli"]
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*CLI, *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (
+            ["api", "--port", "http"],
+            "argument --port: expected a TCP port from 1 to 65535, got 'http'",
+        ),
+        (
+            ["api", "--carts", "-5"],
+            "argument --carts: expected a whole number of 0 or more, got '-5'",
+        ),
+        (
+            ["api", "--start", "2020-13-01"],
+            "argument --start: expected a date like 2020-01-01, got '2020-13-01'",
+        ),
+        (["db", "restart"], "argument action: invalid choice: 'restart'"),
+        (["launch"], "invalid choice: 'launch'"),
+    ],
+)
+def test_bad_arguments_get_one_clear_message_and_no_traceback(
+    args: list[str], expected: str
+) -> None:
+    result = run_cli(*args)
+    assert result.returncode == 2
+    assert expected in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_bad_setting_is_one_line_naming_the_variable(tmp_path: Path) -> None:
+    result = run_cli(
+        "db", "status", env={"FAKESTORE_HOME": str(tmp_path), "FAKESTORE_API_MAX_ATTEMPTS": "many"}
+    )
+    assert result.returncode == 1
+    assert result.stderr == (
+        "fakestore-platform: error: FAKESTORE_API_MAX_ATTEMPTS must be a whole number of 1 or more, got 'many'\n"
+    )
+
+
+def test_db_status_reports_a_server_that_is_not_running(tmp_path: Path) -> None:
+    result = run_cli("db", "status", env={"FAKESTORE_HOME": str(tmp_path)})
+    assert result.returncode == 0
+    assert result.stdout.startswith("not running")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_the_api_command_serves_the_local_fake_store_api() -> None:
+    port = _free_port()
+    process = subprocess.Popen([*CLI, "api", "--port", str(port), "--carts", "30", "--seed", "7"])
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/carts", timeout=2)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "the local API did not start within 30 s"
+                time.sleep(0.2)
+        assert response.status_code == 200
+        assert len(response.json()) == 30
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

@@ -1,0 +1,73 @@
+from pathlib import Path
+
+import pytest
+
+from fakestore_platform.errors import SettingsError
+from fakestore_platform.settings import REAL_API_URL, load_settings
+
+
+def test_defaults_point_at_the_real_api_and_the_embedded_server() -> None:
+    settings = load_settings({})
+    assert settings.api_url == REAL_API_URL
+    assert settings.api_url_is_default
+    assert settings.warehouse_url is None
+    assert settings.home == Path(".fakestore").absolute()
+    assert settings.embedded_pgdata == settings.home / "postgres"
+    assert (settings.api_max_attempts, settings.api_retry_budget) == (5, 60.0)
+
+
+def test_values_are_read_from_the_environment() -> None:
+    settings = load_settings(
+        {
+            "FAKESTORE_API_URL": "http://127.0.0.1:8765/",
+            "FAKESTORE_WAREHOUSE_URL": "postgresql://me:pw@db:5432/warehouse",
+            "FAKESTORE_API_READ_TIMEOUT": "2.5",
+            "FAKESTORE_API_MAX_ATTEMPTS": "3",
+            "FAKESTORE_API_RETRY_BUDGET": "0",
+        }
+    )
+    assert settings.api_url == "http://127.0.0.1:8765"
+    assert not settings.api_url_is_default
+    assert settings.warehouse_url == "postgresql://me:pw@db:5432/warehouse"
+    assert (settings.api_read_timeout, settings.api_max_attempts, settings.api_retry_budget) == (
+        2.5,
+        3,
+        0.0,
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("FAKESTORE_API_URL", "fakestoreapi.com", "must be an http(s) URL"),
+        ("FAKESTORE_API_URL", "ftp://fakestoreapi.com", "must be an http(s) URL"),
+        ("FAKESTORE_WAREHOUSE_URL", "mysql://db/warehouse", "must be a postgresql:// URL"),
+        (
+            "FAKESTORE_WAREHOUSE_URL",
+            "postgresql://db:5432",
+            "must be a postgresql:// URL naming a database",
+        ),
+        ("FAKESTORE_API_CONNECT_TIMEOUT", "0", "greater than 0"),
+        ("FAKESTORE_API_READ_TIMEOUT", "soon", "greater than 0"),
+        ("FAKESTORE_API_MAX_ATTEMPTS", "0", "whole number of 1 or more"),
+        ("FAKESTORE_API_MAX_ATTEMPTS", "2.5", "whole number of 1 or more"),
+        ("FAKESTORE_API_RETRY_BUDGET", "-1", "0 or more"),
+    ],
+)
+def test_each_bad_value_names_the_variable_and_what_it_expects(
+    name: str, value: str, expected: str
+) -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings({name: value})
+    message = str(caught.value)
+    assert message.startswith(f"{name} must be")
+    assert expected in message
+    assert repr(value) in message
+    assert "\n" not in message
+
+
+def test_a_home_that_is_a_file_is_refused(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.write_text("")
+    with pytest.raises(SettingsError, match="FAKESTORE_HOME must be a directory"):
+        load_settings({"FAKESTORE_HOME": str(home)})

@@ -1,0 +1,79 @@
+"""The embedded PostgreSQL, started by the platform itself: no Docker, no system server."""
+
+from pathlib import Path
+
+import pytest
+
+from fakestore_platform.errors import WarehouseError
+from fakestore_platform.settings import load_settings
+from fakestore_platform.warehouse.connection import (
+    connect,
+    database_urls,
+    redact_url,
+    with_database,
+)
+from fakestore_platform.warehouse.embedded import EmbeddedPostgres
+
+
+def test_the_server_is_started_queried_stopped_and_reused_with_its_data(tmp_path: Path) -> None:
+    server = EmbeddedPostgres(tmp_path / "postgres")
+    url = server.start()
+    assert server.start() == url  # a second start reuses the running server
+    with connect(url, autocommit=True) as conn:
+        conn.execute("create table kept (n int)")
+        conn.execute("insert into kept values (42)")
+    assert server.stop() is True
+    assert server.running_url() is None
+    assert server.stop() is False
+    with pytest.raises(WarehouseError, match="cannot connect to the warehouse"):
+        connect(url)
+    url = server.start()
+    with connect(url) as conn:
+        assert conn.execute("select n from kept").fetchall() == [(42,)]
+    server.stop()
+
+
+def test_the_embedded_server_holds_the_warehouse_and_dagster_databases(databases) -> None:
+    for url, name in [(databases.warehouse, "warehouse"), (databases.dagster, "dagster")]:
+        with connect(url) as conn:
+            assert conn.execute("select current_database()").fetchone() == (name,)
+
+
+def test_resolving_the_databases_twice_is_harmless(settings, databases) -> None:
+    assert database_urls(settings) == databases
+
+
+def test_a_configured_warehouse_is_used_instead_of_the_embedded_one(
+    databases, tmp_path: Path
+) -> None:
+    """Any Postgres at FAKESTORE_WAREHOUSE_URL; here the session's server under another database name."""
+    configured = with_database(databases.warehouse, "elsewhere")
+    urls = database_urls(
+        load_settings({"FAKESTORE_HOME": str(tmp_path), "FAKESTORE_WAREHOUSE_URL": configured})
+    )
+    assert urls.warehouse == configured
+    assert urls.dagster == with_database(configured, "dagster")
+    assert not (tmp_path / "postgres").exists()  # no embedded server was started
+    with connect(configured) as conn:
+        assert conn.execute("select current_database()").fetchone() == ("elsewhere",)
+
+
+def test_an_unreachable_warehouse_is_one_clear_line_without_the_password() -> None:
+    with pytest.raises(WarehouseError) as caught:
+        connect("postgresql://writer:s3cret@127.0.0.1:1/warehouse", connect_timeout=2)
+    message = str(caught.value)
+    assert message.startswith(
+        "cannot connect to the warehouse at postgresql://writer:***@127.0.0.1:1/warehouse: "
+    )
+    assert "s3cret" not in message
+    assert "\n" not in message
+
+
+def test_a_missing_database_is_named(databases) -> None:
+    with pytest.raises(WarehouseError, match='database "nowhere" does not exist'):
+        connect(with_database(databases.warehouse, "nowhere"))
+
+
+def test_redact_url_hides_only_the_password() -> None:
+    assert redact_url("postgresql://u:s3cret@h:5432/db") == "postgresql://u:***@h:5432/db"
+    assert redact_url("postgresql://u@h/db") == "postgresql://u@h/db"
