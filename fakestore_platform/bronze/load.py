@@ -1,0 +1,141 @@
+"""Writing bronze: snapshot batches appended, cart partitions replaced, each in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import psycopg
+from psycopg import sql
+
+from fakestore_platform.api.models import Entity, Rejection, ValidatedBatch
+from fakestore_platform.bronze.records import Lineage, cart_day, payload_row, rejected_row
+from fakestore_platform.bronze.tables import (
+    ID_COLUMNS,
+    LINEAGE_COLUMNS,
+    REJECTED_COLUMNS,
+    REJECTED_TABLE,
+    ensure_bronze_tables,
+    table,
+)
+from fakestore_platform.errors import FakestoreError
+from fakestore_platform.warehouse.copy import copy_rows
+
+
+@dataclass
+class LoadCounts:
+    fetched: int = 0
+    valid: int = 0
+    loaded: int = 0
+    rejected: int = 0
+
+
+class BronzeWriter:
+    """COPYs batches of one entity into bronze inside the caller's transaction, counting as it goes."""
+
+    def __init__(
+        self, cursor: psycopg.Cursor, entity: Entity, extracted_at: datetime, run_id: str
+    ) -> None:
+        self.cursor = cursor
+        self.entity = entity
+        self.extracted_at = extracted_at
+        self.run_id = run_id
+        self.counts = LoadCounts()
+
+    def _lineage(self, batch: ValidatedBatch) -> Lineage:
+        return Lineage(source_url=batch.url, extracted_at=self.extracted_at, run_id=self.run_id)
+
+    def write_snapshot(self, batch: ValidatedBatch) -> None:
+        lineage = self._lineage(batch)
+        rows = ((r["id"], *payload_row(self.entity, r, lineage)) for r in batch.valid)
+        self.counts.loaded += copy_rows(
+            self.cursor, table(self.entity), (ID_COLUMNS[self.entity], *LINEAGE_COLUMNS), rows
+        )
+        self._write_rejected([(None, r) for r in batch.rejected], lineage)
+        self.counts.fetched += batch.fetched
+        self.counts.valid += len(batch.valid)
+
+    def write_carts(self, batch: ValidatedBatch, window: tuple[date, date]) -> None:
+        """Write carts fetched for `window`; a cart dated outside it is rejected, never misfiled.
+
+        A rejected cart is filed under its own day when it has one inside the window, otherwise under
+        the window's first day, so re-running the window replaces it like every other row.
+        """
+        start, end = window
+        lineage = self._lineage(batch)
+        rows, rejected = [], [(start, r) for r in batch.rejected]
+        for cart in batch.valid:
+            day = cart_day(cart)
+            if start <= day < end:
+                rows.append((cart["id"], day, *payload_row("carts", cart, lineage)))
+            else:
+                error = {
+                    "path": "date",
+                    "error": f"dated {day}, outside the requested window {start}..{end}",
+                }
+                rejected.append((start, Rejection(record=cart, errors=[error])))
+        columns = ("cart_id", "partition_date", *LINEAGE_COLUMNS)
+        self.counts.loaded += copy_rows(self.cursor, table("carts"), columns, rows)
+        self._write_rejected(rejected, lineage)
+        self.counts.fetched += batch.fetched
+        self.counts.valid += len(rows)
+
+    def _write_rejected(
+        self, rejected: list[tuple[date | None, Rejection]], lineage: Lineage
+    ) -> None:
+        rows = (rejected_row(self.entity, rejection, day, lineage) for day, rejection in rejected)
+        self.counts.rejected += copy_rows(
+            self.cursor, table(REJECTED_TABLE), REJECTED_COLUMNS, rows
+        )
+
+
+@contextmanager
+def bronze_transaction(
+    conn: psycopg.Connection, entity: Entity, extracted_at: datetime, run_id: str
+) -> Iterator[BronzeWriter]:
+    """One transaction for one materialization: it commits whole or leaves bronze as it was."""
+    ensure_bronze_tables(conn)
+    with conn.transaction(), conn.cursor() as cursor:
+        # One writer per table at a time: concurrent runs of the same partitions queue here
+        # instead of interleaving their deletes and inserts.
+        cursor.execute(
+            "select pg_advisory_xact_lock(hashtext(%s))", (f"fakestore.bronze.{entity}",)
+        )
+        writer = BronzeWriter(cursor, entity, extracted_at, run_id)
+        yield writer
+        _verify_loaded(writer)
+
+
+@contextmanager
+def replacing_cart_partitions(
+    conn: psycopg.Connection, window: tuple[date, date], extracted_at: datetime, run_id: str
+) -> Iterator[BronzeWriter]:
+    """Delete the window's carts and rejections, then let the caller write them again."""
+    with bronze_transaction(conn, "carts", extracted_at, run_id) as writer:
+        start, end = window
+        where = sql.SQL("where partition_date >= %s and partition_date < %s")
+        writer.cursor.execute(
+            sql.SQL("delete from {} ").format(table("carts")) + where, (start, end)
+        )
+        writer.cursor.execute(
+            sql.SQL("delete from {} ").format(table(REJECTED_TABLE))
+            + where
+            + sql.SQL(" and entity = 'carts'"),
+            (start, end),
+        )
+        yield writer
+
+
+def _verify_loaded(writer: BronzeWriter) -> None:
+    """Every valid record fetched is in the table before commit, or nothing is committed."""
+    (in_table,) = writer.cursor.execute(
+        sql.SQL("select count(*) from {} where run_id = %s").format(table(writer.entity)),
+        (writer.run_id,),
+    ).fetchone()
+    if in_table != writer.counts.valid or writer.counts.loaded != writer.counts.valid:
+        raise FakestoreError(
+            f"bronze.{writer.entity}: {writer.counts.valid} valid records fetched but {in_table} "
+            "rows in the table after the load; rolled back, nothing was written"
+        )

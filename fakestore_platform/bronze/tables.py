@@ -1,0 +1,94 @@
+"""The bronze tables: the only place that knows their names and columns."""
+
+from __future__ import annotations
+
+import psycopg
+from psycopg import sql
+
+from fakestore_platform.api.models import Entity
+
+SCHEMA = "bronze"
+REJECTED_TABLE = "rejected_records"
+
+# Each API table's id column; carts also carry the day partition they belong to.
+ID_COLUMNS: dict[Entity, str] = {"products": "product_id", "users": "user_id", "carts": "cart_id"}
+LINEAGE_COLUMNS = (
+    "payload",
+    "payload_sha256",
+    "redacted_fields",
+    "source_url",
+    "extracted_at",
+    "run_id",
+)
+REJECTED_COLUMNS = (
+    "entity",
+    "partition_date",
+    "payload",
+    "reason",
+    "errors",
+    "source_url",
+    "extracted_at",
+    "run_id",
+)
+
+DDL = """
+create schema if not exists bronze;
+
+create table if not exists bronze.products (
+    product_id integer not null,
+    payload jsonb not null,
+    payload_sha256 text not null,
+    redacted_fields text[] not null default '{}',
+    source_url text not null,
+    extracted_at timestamptz not null,
+    run_id text not null
+);
+create index if not exists products_extracted_at on bronze.products (extracted_at);
+
+create table if not exists bronze.users (
+    user_id integer not null,
+    payload jsonb not null,
+    payload_sha256 text not null,
+    redacted_fields text[] not null default '{}',
+    source_url text not null,
+    extracted_at timestamptz not null,
+    run_id text not null
+);
+create index if not exists users_extracted_at on bronze.users (extracted_at);
+
+create table if not exists bronze.carts (
+    cart_id integer not null,
+    partition_date date not null,
+    payload jsonb not null,
+    payload_sha256 text not null,
+    redacted_fields text[] not null default '{}',
+    source_url text not null,
+    extracted_at timestamptz not null,
+    run_id text not null
+);
+create index if not exists carts_partition_date on bronze.carts (partition_date);
+
+create table if not exists bronze.rejected_records (
+    entity text not null,
+    partition_date date,
+    payload jsonb not null,
+    reason text not null,
+    errors jsonb not null,
+    source_url text not null,
+    extracted_at timestamptz not null,
+    run_id text not null
+);
+create index if not exists rejected_records_entity on bronze.rejected_records (entity, partition_date);
+"""
+
+
+def table(name: str) -> sql.Identifier:
+    return sql.Identifier(SCHEMA, name)
+
+
+def ensure_bronze_tables(conn: psycopg.Connection) -> None:
+    """Create the bronze schema and tables when missing; safe to call before every load."""
+    with conn.transaction():
+        # Serialize concurrent first runs: `create ... if not exists` races on the catalog otherwise.
+        conn.execute("select pg_advisory_xact_lock(hashtext('fakestore.bronze.ddl'))")
+        conn.execute(DDL)

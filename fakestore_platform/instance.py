@@ -1,0 +1,30 @@
+"""Dagster's instance for the platform's own commands: DAGSTER_HOME under FAKESTORE_HOME, with the
+repository's dagster.yaml, whose storage URL comes from the environment like in docker-compose."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from fakestore_platform.settings import Settings
+from fakestore_platform.warehouse.connection import DatabaseUrls
+
+DAGSTER_YAML = Path(__file__).resolve().parents[1] / "dagster.yaml"
+
+
+def storage_url(database_url: str) -> str:
+    """dagster-postgres speaks psycopg2, while SQLAlchemy 2.1 maps a bare postgresql:// to psycopg 3."""
+    return "postgresql+psycopg2://" + database_url.split("://", 1)[1]
+
+
+def dagster_environment(settings: Settings, urls: DatabaseUrls, api_url: str) -> dict[str, str]:
+    """The variables a Dagster process (webserver, daemon, CLI, run worker) needs for this platform."""
+    settings.dagster_home.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(DAGSTER_YAML, settings.dagster_home / "dagster.yaml")
+    return {
+        "DAGSTER_HOME": str(settings.dagster_home),
+        "FAKESTORE_DAGSTER_STORAGE_URL": storage_url(urls.dagster),
+        "FAKESTORE_HOME": str(settings.home),
+        "FAKESTORE_API_URL": api_url,
+        **({"FAKESTORE_WAREHOUSE_URL": settings.warehouse_url} if settings.warehouse_url else {}),
+    }

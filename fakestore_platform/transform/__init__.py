@@ -1,0 +1,1 @@
+"""dbt: the project, the translator that places its models in the asset graph, the dbt assets."""

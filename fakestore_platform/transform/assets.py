@@ -1,0 +1,27 @@
+"""The dbt models as Dagster assets: `dbt build` runs models and their tests (asset checks) in one go."""
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DbtCliResource, dbt_assets
+
+from fakestore_platform.transform.project import dbt_project
+from fakestore_platform.transform.translator import FakestoreDbtTranslator
+from fakestore_platform.warehouse.resource import Warehouse
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=FakestoreDbtTranslator(),
+    name="fakestore_dbt_models",
+)
+def fakestore_dbt_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse
+) -> Iterator[Any]:
+    # dbt reads its connection from env vars only and DbtCliResource passes on os.environ: the
+    # run worker resolves the warehouse (starting the embedded server if needed) and exports it.
+    os.environ.update(warehouse.dbt_env())
+    yield from dbt.cli(["build"], context=context).stream()
