@@ -1,8 +1,9 @@
-"""The `fakestore-platform` command: the local API, the embedded database and the demo."""
+"""The `fakestore-platform` command: the local API, the embedded database, the demo and the UI."""
 
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -68,10 +69,27 @@ def _run_db(args: argparse.Namespace) -> None:
         print(f"warehouse: {redact_url(urls.warehouse)}\ndagster:   {redact_url(urls.dagster)}")
 
 
+def _run_env(args: argparse.Namespace) -> None:
+    from fakestore_platform.instance import dagster_environment
+    from fakestore_platform.warehouse.connection import database_urls
+
+    settings = load_settings()
+    for name, value in dagster_environment(
+        settings, database_urls(settings), settings.api_url
+    ).items():
+        print(f"export {name}={shlex.quote(value)}")
+
+
 def _run_demo(args: argparse.Namespace) -> None:
     from fakestore_platform.demo import run_demo
 
     run_demo(load_settings())
+
+
+def _run_dev(args: argparse.Namespace) -> None:
+    from fakestore_platform.dev import run_dev
+
+    run_dev(load_settings(), args.host, args.port, args.local_api)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -95,8 +113,22 @@ def build_parser() -> argparse.ArgumentParser:
     db.add_argument("action", choices=["start", "stop", "status"])
     db.set_defaults(run=_run_db)
 
+    env = commands.add_parser(
+        "env",
+        help='print the environment for dagster CLI commands: eval "$(fakestore-platform env)"',
+    )
+    env.set_defaults(run=_run_env)
+
     demo = commands.add_parser("demo", help="run the platform end to end against the local API")
     demo.set_defaults(run=_run_demo)
+
+    dev = commands.add_parser("dev", help="the Dagster UI and daemon on the platform's instance")
+    dev.add_argument("--host", default="127.0.0.1")
+    dev.add_argument("--port", type=_port, default=3000)
+    dev.add_argument(
+        "--local-api", action="store_true", help="serve the local Fake Store API for this session"
+    )
+    dev.set_defaults(run=_run_dev)
     return parser
 
 

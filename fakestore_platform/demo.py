@@ -1,18 +1,24 @@
-"""`make demo`: the warehouse, the API (local unless FAKESTORE_API_URL names one) and a read of every route."""
+"""`make demo`: the whole graph in one run, against the local API unless FAKESTORE_API_URL names one."""
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+import os
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, timedelta
 
 from fakestore_platform.api.emulator import EmulatorConfig, serve_in_background
 from fakestore_platform.api.resource import FakeStoreApi
+from fakestore_platform.bronze.records import cart_day
+from fakestore_platform.errors import FakestoreError
+from fakestore_platform.instance import dagster_environment
 from fakestore_platform.settings import Settings
-from fakestore_platform.warehouse.connection import database_urls, redact_url
+from fakestore_platform.warehouse.connection import DatabaseUrls, connect, database_urls, redact_url
 
-CARTS_SINCE = date(2020, 1, 1)
+LAYERS = ("bronze", "staging", "core", "marts")
+MART_PREVIEW_ROWS = 10
 
 
 @contextmanager
@@ -25,25 +31,106 @@ def api_for_demo(settings: Settings) -> Iterator[str]:
         yield url
 
 
+def cart_days(settings: Settings, api_url: str) -> tuple[date, date]:
+    """The first and last day holding carts at the source, within the carts partitions."""
+    api = FakeStoreApi.from_settings(dataclasses.replace(settings, api_url=api_url))
+    with api.open_client() as client:
+        batch = client.carts(settings.carts_start, date.today() + timedelta(days=1))
+    days = [cart_day(cart) for cart in batch.valid]
+    return (min(days), max(days)) if days else (settings.carts_start, settings.carts_start)
+
+
+def materialize_everything(first: date, last: date) -> Sequence[object]:
+    """Run the materialize_everything job over [first, last] as one run; return its check evaluations.
+
+    Definitions are imported here, after the caller configured the process's environment.
+    """
+    import dagster as dg
+
+    from fakestore_platform.definitions import defs
+
+    job = defs.resolve_job_def("materialize_everything")
+    with dg.DagsterInstance.get() as instance:
+        result = job.execute_in_process(
+            instance=instance,
+            tags={
+                "dagster/asset_partition_range_start": first.isoformat(),
+                "dagster/asset_partition_range_end": last.isoformat(),
+            },
+            # Dagster's per-event console log would bury the summary; failures are reported below.
+            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+            raise_on_error=False,
+        )
+    if not result.success:
+        failures = [event.message for event in result.all_events if event.is_step_failure]
+        raise FakestoreError(f"run {result.run_id} failed: " + " | ".join(str(f) for f in failures))
+    return result.get_asset_check_evaluations()
+
+
+def _print_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+    cells = [list(map(str, headers)), *[[str(v) for v in row] for row in rows]]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    for n, row in enumerate(cells):
+        print(
+            "  " + "  ".join(value.ljust(width) for value, width in zip(row, widths, strict=True))
+        )
+        if n == 0:
+            print("  " + "  ".join("-" * width for width in widths))
+
+
+def _report_warehouse(urls: DatabaseUrls) -> None:
+    with connect(urls.warehouse) as conn:
+        tables = conn.execute(
+            "select table_schema, table_name from information_schema.tables"
+            " where table_schema = any(%s) order by array_position(%s, table_schema::text), table_name",
+            (list(LAYERS), list(LAYERS)),
+        ).fetchall()
+        counts = [
+            (
+                f"{schema}.{name}",
+                conn.execute(f'select count(*) from "{schema}"."{name}"').fetchone()[0],
+            )
+            for schema, name in tables
+        ]
+        print("\nRows per layer:")
+        _print_table(("table", "rows"), counts)
+        cursor = conn.execute(
+            "select order_date, category, customer_city, carts, units_sold, gross_revenue"
+            " from marts.mart_sales_overview order by gross_revenue desc, order_date limit %s",
+            (MART_PREVIEW_ROWS,),
+        )
+        print(f"\nTop {MART_PREVIEW_ROWS} rows of marts.mart_sales_overview by revenue:")
+        _print_table([c.name for c in cursor.description], cursor.fetchall())
+
+
+def _report_checks(evaluations: Sequence[object]) -> None:
+    by_asset: dict[str, list[object]] = defaultdict(list)
+    for evaluation in evaluations:
+        by_asset[evaluation.asset_key.to_user_string()].append(evaluation)
+    print(f"\nChecks: {sum(e.passed for e in evaluations)} of {len(evaluations)} passed")
+    rows = []
+    for asset, results in sorted(by_asset.items()):
+        failed = [f"{e.check_name} ({e.severity.value})" for e in results if not e.passed]
+        rows.append(
+            (asset, f"{len(results) - len(failed)}/{len(results)}", ", ".join(failed) or "-")
+        )
+    _print_table(("asset", "passed", "failed"), rows)
+
+
 def run_demo(settings: Settings) -> None:
     urls = database_urls(settings)
     with api_for_demo(settings) as api_url:
-        api = FakeStoreApi.from_settings(dataclasses.replace(settings, api_url=api_url))
-        with api.open_client() as client:
-            categories = client.categories()
-            batches = [
-                client.products(),
-                client.users(),
-                client.carts(CARTS_SINCE, date.today() + timedelta(days=1)),
-            ]
-    print(f"Fake Store API: {api_url}")
-    print(f"  categories: {len(categories)} ({', '.join(categories)})")
-    for batch in batches:
+        # Configure this process like any Dagster process of the platform; definitions read it.
+        os.environ.update(dagster_environment(settings, urls, api_url))
+        first, last = cart_days(settings, api_url)
+        print(f"Fake Store API: {api_url}")
         print(
-            f"  {batch.entity}: {batch.fetched} fetched, {len(batch.valid)} valid, {len(batch.rejected)} rejected"
+            f"Materializing every asset, carts partitions {first}...{last} in one run ...",
+            flush=True,
         )
-        for rejection in batch.rejected:
-            print(f"    rejected: {rejection.reason}")
-    print(f"Warehouse: {redact_url(urls.warehouse)}")
-    print(f"Dagster storage: {redact_url(urls.dagster)}")
-    print(f"Platform home: {settings.home}")
+        evaluations = materialize_everything(first, last)
+    _report_warehouse(urls)
+    _report_checks(evaluations)
+    print(f"\nWarehouse: {redact_url(urls.warehouse)}")
+    print(f"Dagster storage: {redact_url(urls.dagster)} (DAGSTER_HOME={settings.dagster_home})")
+    print("Open the UI on the same data: .venv/bin/fakestore-platform dev")

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from fakestore_platform.api.emulator import EmulatorConfig, serve_in_background
-from fakestore_platform.settings import Settings, load_settings
+from fakestore_platform.instance import dagster_environment
+from fakestore_platform.settings import Settings, current_settings, load_settings
 from fakestore_platform.warehouse.connection import DatabaseUrls, database_urls
 from fakestore_platform.warehouse.embedded import EmbeddedPostgres
 
@@ -41,3 +42,17 @@ def embedded_postgres(settings: Settings) -> Iterator[EmbeddedPostgres]:
 @pytest.fixture(scope="session")
 def databases(settings: Settings, embedded_postgres: EmbeddedPostgres) -> DatabaseUrls:
     return database_urls(settings)
+
+
+@pytest.fixture(scope="session")
+def platform_env(
+    settings: Settings, databases: DatabaseUrls, local_api: str
+) -> Iterator[dict[str, str]]:
+    """This process configured like any Dagster process of the platform (definitions read it)."""
+    env = dagster_environment(settings, databases, local_api)
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env.items():
+            patch.setenv(name, value)
+        current_settings.cache_clear()
+        yield env
+    current_settings.cache_clear()

@@ -90,3 +90,19 @@ def test_the_api_command_serves_the_local_fake_store_api() -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_env_prints_what_a_dagster_cli_process_needs(settings, databases) -> None:
+    result = run_cli(
+        "env", env={"FAKESTORE_HOME": str(settings.home), "FAKESTORE_API_URL": "http://127.0.0.1:9"}
+    )
+    assert result.returncode == 0, result.stderr
+    exports = dict(
+        line.removeprefix("export ").split("=", 1) for line in result.stdout.splitlines()
+    )
+    assert exports["DAGSTER_HOME"] == str(settings.dagster_home)
+    assert exports["FAKESTORE_API_URL"] == "http://127.0.0.1:9"
+    assert exports["FAKESTORE_DAGSTER_STORAGE_URL"].startswith(
+        "'postgresql+psycopg2://postgres:@/dagster?host="
+    )
+    assert (settings.dagster_home / "dagster.yaml").is_file()

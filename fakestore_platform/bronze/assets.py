@@ -78,6 +78,8 @@ def _snapshot_asset(entity: Entity, description: str) -> dg.AssetsDefinition:
         group_name="bronze",
         kinds={"python", "postgres"},
         description=description,
+        # Unpartitioned, but part of every partition-range run: the CLI insists on single-run policies.
+        backfill_policy=dg.BackfillPolicy.single_run(),
         check_specs=[
             dg.AssetCheckSpec(
                 LOADED_CHECK, asset=key, description="Every valid record fetched was loaded."
@@ -90,7 +92,7 @@ def _snapshot_asset(entity: Entity, description: str) -> dg.AssetsDefinition:
         extracted_at = datetime.now(UTC)
         with fakestore_api.open_client() as client, warehouse.connect() as conn:
             batch: ValidatedBatch = getattr(client, entity)()
-            with bronze_transaction(conn, entity, extracted_at, context.run_id) as writer:
+            with bronze_transaction(conn, entity, extracted_at, context.run.run_id) as writer:
                 writer.write_snapshot(batch)
                 metadata = _load_metadata(writer, client, [batch.url])
         yield dg.MaterializeResult(metadata=metadata)
@@ -133,7 +135,7 @@ def bronze_carts(
     with (
         fakestore_api.open_client() as client,
         warehouse.connect() as conn,
-        replacing_cart_partitions(conn, (start, end), extracted_at, context.run_id) as writer,
+        replacing_cart_partitions(conn, (start, end), extracted_at, context.run.run_id) as writer,
     ):
         for request_window in request_windows(start, end):
             batch = client.carts(*request_window)

@@ -17,6 +17,7 @@ from fakestore_platform.warehouse.resource import Warehouse
     project=dbt_project,
     dagster_dbt_translator=FakestoreDbtTranslator(),
     name="fakestore_dbt_models",
+    backfill_policy=dg.BackfillPolicy.single_run(),
 )
 def fakestore_dbt_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse

@@ -1,0 +1,123 @@
+"""The bronze loader against a real PostgreSQL database of its own."""
+
+import copy
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+
+import psycopg
+import pytest
+
+from fakestore_platform.api.models import validate_records
+from fakestore_platform.bronze.assets import request_windows
+from fakestore_platform.bronze.load import bronze_transaction, replacing_cart_partitions
+from fakestore_platform.warehouse.connection import connect, ensure_database, with_database
+from fakestore_platform_tests.samples import CART, PRODUCT, USER
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+WINDOW = (date(2020, 3, 1), date(2020, 3, 3))
+
+
+@pytest.fixture
+def conn(databases, request: pytest.FixtureRequest) -> Iterator[psycopg.Connection]:
+    url = with_database(databases.warehouse, "bronze_load_test")
+    ensure_database(url)
+    with connect(url, autocommit=True) as connection:
+        connection.execute("drop schema if exists bronze cascade")
+        yield connection
+
+
+def carts_batch(*carts: dict) -> object:
+    return validate_records(
+        "carts", "http://api/carts?startdate=2020-03-01&enddate=2020-03-03", list(carts)
+    )
+
+
+def test_a_snapshot_keeps_valid_records_and_files_the_invalid_one_with_its_reason(conn) -> None:
+    bad = PRODUCT | {"id": 2, "price": "free"}
+    batch = validate_records("products", "http://api/products", [PRODUCT, bad])
+    with bronze_transaction(conn, "products", NOW, "run-1") as writer:
+        writer.write_snapshot(batch)
+    assert (writer.counts.fetched, writer.counts.loaded, writer.counts.rejected) == (2, 1, 1)
+    assert conn.execute("select product_id, payload from bronze.products").fetchall() == [
+        (1, PRODUCT)
+    ]
+    entity, payload, reason, errors, run_id = conn.execute(
+        "select entity, payload, reason, errors, run_id from bronze.rejected_records"
+    ).fetchone()
+    assert (entity, payload, run_id) == ("products", bad, "run-1")
+    assert reason == "price: Input should be a valid number"
+    assert errors == [{"path": "price", "error": "Input should be a valid number"}]
+
+
+def test_passwords_are_removed_from_loaded_and_rejected_users(conn) -> None:
+    broken = copy.deepcopy(USER) | {"id": 2, "email": None, "password": "s3cret-two"}
+    batch = validate_records("users", "http://api/users", [USER, broken])
+    with bronze_transaction(conn, "users", NOW, "run-1") as writer:
+        writer.write_snapshot(batch)
+    payload, redacted = conn.execute("select payload, redacted_fields from bronze.users").fetchone()
+    assert "password" not in payload
+    assert redacted == ["password"]
+    (rejected,) = conn.execute("select payload from bronze.rejected_records").fetchone()
+    assert "password" not in rejected
+    assert rejected["email"] is None
+
+
+def test_snapshots_append_one_batch_per_run(conn) -> None:
+    for run in ("run-1", "run-2"):
+        with bronze_transaction(conn, "products", datetime.now(UTC), run) as writer:
+            writer.write_snapshot(validate_records("products", "u", [PRODUCT]))
+    assert conn.execute("select run_id from bronze.products order by extracted_at").fetchall() == [
+        ("run-1",),
+        ("run-2",),
+    ]
+
+
+def test_reloading_a_window_replaces_its_carts_and_rejections(conn) -> None:
+    other_day = CART | {"id": 9, "date": "2020-03-05T10:00:00.000Z"}
+    for run in ("run-1", "run-2"):
+        with replacing_cart_partitions(conn, WINDOW, NOW, run) as writer:
+            writer.write_carts(carts_batch(CART, CART | {"id": 2, "userId": "x"}), WINDOW)
+    assert conn.execute("select cart_id, partition_date, run_id from bronze.carts").fetchall() == [
+        (1, date(2020, 3, 2), "run-2")
+    ]
+    assert conn.execute("select count(*) from bronze.rejected_records").fetchone() == (1,)
+    with replacing_cart_partitions(
+        conn, (date(2020, 3, 5), date(2020, 3, 6)), NOW, "run-3"
+    ) as writer:
+        writer.write_carts(carts_batch(other_day), (date(2020, 3, 5), date(2020, 3, 6)))
+    assert conn.execute("select count(*) from bronze.carts").fetchone() == (
+        2,
+    )  # other days untouched
+
+
+def test_a_cart_dated_outside_the_requested_window_is_rejected_not_misfiled(conn) -> None:
+    stray = CART | {"id": 3, "date": "2020-04-01T00:00:00.000Z"}
+    with replacing_cart_partitions(conn, WINDOW, NOW, "run-1") as writer:
+        writer.write_carts(carts_batch(CART, stray), WINDOW)
+    assert conn.execute("select cart_id from bronze.carts").fetchall() == [(1,)]
+    reason, day = conn.execute(
+        "select reason, partition_date from bronze.rejected_records"
+    ).fetchone()
+    assert reason == "date: dated 2020-04-01, outside the requested window 2020-03-01..2020-03-03"
+    assert day == WINDOW[0]
+
+
+def test_a_failure_mid_load_leaves_the_partition_as_it_was(conn) -> None:
+    with replacing_cart_partitions(conn, WINDOW, NOW, "run-1") as writer:
+        writer.write_carts(carts_batch(CART), WINDOW)
+    with (
+        pytest.raises(RuntimeError),
+        replacing_cart_partitions(conn, WINDOW, NOW, "run-2") as writer,
+    ):
+        writer.write_carts(carts_batch(CART | {"id": 5}), WINDOW)
+        raise RuntimeError("the API connection dropped before the window was complete")
+    assert conn.execute("select cart_id, run_id from bronze.carts").fetchall() == [(1, "run-1")]
+
+
+def test_a_range_is_fetched_a_month_at_a_time() -> None:
+    windows = list(request_windows(date(2020, 1, 1), date(2020, 4, 1)))
+    assert windows == [
+        (date(2020, 1, 1), date(2020, 2, 1)),
+        (date(2020, 2, 1), date(2020, 3, 3)),
+        (date(2020, 3, 3), date(2020, 4, 1)),
+    ]

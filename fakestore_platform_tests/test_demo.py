@@ -1,0 +1,66 @@
+"""`fakestore-platform demo` (what `make demo` runs), twice, as a user runs it."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from fakestore_platform.warehouse.connection import connect, with_database
+from fakestore_platform_tests.expectations import row_counts
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def demo_warehouse(databases) -> str:
+    """A warehouse database of the demo's own on the session's server, given as FAKESTORE_WAREHOUSE_URL."""
+    return with_database(databases.warehouse, "demo_warehouse")
+
+
+def run_demo(home: Path, warehouse_url: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FAKESTORE_", "DAGSTER_"))}
+    env |= {"FAKESTORE_HOME": str(home), "FAKESTORE_WAREHOUSE_URL": warehouse_url}
+    return subprocess.run(
+        [sys.executable, "-m", "fakestore_platform.cli", "demo"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+
+
+def test_the_demo_prints_full_marts_and_passing_checks_and_a_rerun_changes_nothing(
+    tmp_path: Path, demo_warehouse: str
+) -> None:
+    first = run_demo(tmp_path, demo_warehouse)
+    assert first.returncode == 0, first.stderr[-5000:]
+    out = first.stdout
+    assert (
+        "Fake Store API: http://127.0.0.1:" in out
+    )  # the local API, as FAKESTORE_API_URL is unset
+    assert "carts partitions 2020-01-02...2020-02-12 in one run" in out
+    assert "Top 10 rows of marts.mart_sales_overview by revenue:" in out
+    assert "Checks: 83 of 83 passed" in out
+    assert "marts.mart_sales_overview  19" in out
+    assert "fakestore-platform dev" in out
+    with connect(demo_warehouse) as conn:
+        after_first = row_counts(conn)
+        mart_first = conn.execute(
+            "select * from marts.mart_sales_overview order by 1, 2, 3"
+        ).fetchall()
+
+    second = run_demo(tmp_path, demo_warehouse)
+    assert second.returncode == 0, second.stderr[-5000:]
+    with connect(demo_warehouse) as conn:
+        after_second = row_counts(conn)
+        assert (
+            conn.execute("select * from marts.mart_sales_overview order by 1, 2, 3").fetchall()
+            == mart_first
+        )
+    # Products and users keep history (one snapshot batch per run); every other table is unchanged.
+    assert after_second.pop("bronze.products") == 2 * after_first.pop("bronze.products")
+    assert after_second.pop("bronze.users") == 2 * after_first.pop("bronze.users")
+    assert after_second == after_first
