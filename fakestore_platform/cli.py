@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import sys
 from collections.abc import Sequence
@@ -37,8 +38,27 @@ def _port(raw: str) -> int:
     return int(raw)
 
 
+def _share(raw: str) -> float:
+    try:
+        if 0 <= (share := float(raw)) <= 1:
+            return share
+    except ValueError:
+        pass
+    raise argparse.ArgumentTypeError(f"expected a share from 0 to 1, got {raw!r}")
+
+
+def _seconds(raw: str) -> float:
+    try:
+        if 0 <= (seconds := float(raw)) < float("inf"):
+            return seconds
+    except ValueError:
+        pass
+    raise argparse.ArgumentTypeError(f"expected a number of seconds of 0 or more, got {raw!r}")
+
+
 def _run_api(args: argparse.Namespace) -> None:
-    from fakestore_platform.api.emulator import EmulatorConfig, serve_forever
+    from fakestore_platform.api.emulator import EmulatorConfig, FaultConfig, serve_forever
+    from fakestore_platform.api.emulator.faults import RECORD_FAULTS, TRANSPORT_FAULTS
 
     config = EmulatorConfig(
         products=args.products,
@@ -48,8 +68,20 @@ def _run_api(args: argparse.Namespace) -> None:
         days=args.days,
         seed=args.seed,
     )
+    rates = {f"{fault}_rate": getattr(args, f"{fault}_rate") for fault in RECORD_FAULTS}
+    for fault in TRANSPORT_FAULTS:
+        rate = getattr(args, f"{fault}_rate")
+        rates[f"{fault}_rate"] = args.fault_rate / len(TRANSPORT_FAULTS) if rate is None else rate
+    faults = None
+    if any(rates.values()):
+        try:
+            faults = FaultConfig(seed=args.fault_seed, slow_seconds=args.slow_seconds, **rates)
+        except ValueError as exc:
+            raise FakestoreError(str(exc)) from None
     print(f"Local Fake Store API on http://{args.host}:{args.port} (Ctrl-C stops it)", flush=True)
-    serve_forever(config, args.host, args.port)
+    if faults is not None:
+        print(f"Injecting faults; their count is at http://{args.host}:{args.port}/__faults")
+    serve_forever(config, args.host, args.port, faults)
 
 
 def _run_db(args: argparse.Namespace) -> None:
@@ -80,6 +112,28 @@ def _run_env(args: argparse.Namespace) -> None:
         print(f"export {name}={shlex.quote(value)}")
 
 
+def _run_materialize(args: argparse.Namespace) -> None:
+    from fakestore_platform.instance import dagster_environment
+    from fakestore_platform.runs import materialize, parse_partitions
+    from fakestore_platform.warehouse.connection import database_urls
+
+    settings = load_settings()
+    partitions = parse_partitions(args.partition, args.partition_range, settings)
+    os.environ.update(dagster_environment(settings, database_urls(settings), settings.api_url))
+    outcome = materialize(args.select, partitions)
+    if not outcome.success:
+        raise FakestoreError(f"run {outcome.run_id} failed: " + "; ".join(outcome.failures))
+    checks = outcome.check_evaluations
+    print(
+        f"run {outcome.run_id} succeeded; {sum(e.passed for e in checks)} of {len(checks)} checks passed"
+    )
+    for evaluation in checks:
+        if not evaluation.passed:
+            print(
+                f"  {evaluation.severity.value}: {evaluation.asset_key.to_user_string()} {evaluation.check_name}"
+            )
+
+
 def _run_demo(args: argparse.Namespace) -> None:
     from fakestore_platform.demo import run_demo
 
@@ -107,6 +161,47 @@ def build_parser() -> argparse.ArgumentParser:
     api.add_argument("--start", type=_iso_date, default=date(2020, 1, 1), help="first cart day")
     api.add_argument("--days", type=_positive_int, default=62, help="days the carts spread over")
     api.add_argument("--seed", type=_non_negative_int, default=42)
+    faults = api.add_argument_group(
+        "faults", "fail reproducibly, to test recovery; a rate is a share from 0 to 1, default 0"
+    )
+    faults.add_argument(
+        "--fault-seed", type=_non_negative_int, default=0, help="same seed, same faults"
+    )
+    faults.add_argument(
+        "--fault-rate",
+        type=_share,
+        default=0.0,
+        metavar="SHARE",
+        help="share of requests to fail, spread evenly over the five kinds below",
+    )
+    for fault, what in (
+        ("error", "answered 500, 502 or 503"),
+        ("throttle", "answered 429 with Retry-After: 1"),
+        ("slow", "answered after --slow-seconds"),
+        ("reset", "dropped mid-response"),
+        ("truncate", "answered 200 with half the JSON"),
+    ):
+        faults.add_argument(
+            f"--{fault}-rate",
+            type=_share,
+            metavar="SHARE",
+            help=f"share of requests {what} (instead of a fifth of --fault-rate)",
+        )
+    faults.add_argument(
+        "--slow-seconds", type=_seconds, default=3.0, help="above a client's timeout by default"
+    )
+    for fault, what in (
+        ("invalid", "breaking the schema"),
+        ("drift", "with a field the schema lacks"),
+        ("duplicate", "served twice"),
+    ):
+        faults.add_argument(
+            f"--{fault}-rate",
+            type=_share,
+            default=0.0,
+            metavar="SHARE",
+            help=f"share of listed records {what}",
+        )
     api.set_defaults(run=_run_api)
 
     db = commands.add_parser("db", help="the embedded PostgreSQL under FAKESTORE_HOME")
@@ -118,6 +213,21 @@ def build_parser() -> argparse.ArgumentParser:
         help='print the environment for dagster CLI commands: eval "$(fakestore-platform env)"',
     )
     env.set_defaults(run=_run_env)
+
+    materialize = commands.add_parser(
+        "materialize",
+        help="materialize assets in one run here, inputs checked first (dagster asset materialize, safer)",
+    )
+    materialize.add_argument(
+        "--select",
+        required=True,
+        help="Dagster asset selection, e.g. '*' or 'key:\"bronze/carts\"+'",
+    )
+    materialize.add_argument("--partition", help="one carts day, e.g. 2020-03-01")
+    materialize.add_argument(
+        "--partition-range", help="carts days as one run, e.g. 2020-01-01...2020-03-31"
+    )
+    materialize.set_defaults(run=_run_materialize)
 
     demo = commands.add_parser("demo", help="run the platform end to end against the local API")
     demo.set_defaults(run=_run_demo)

@@ -14,6 +14,7 @@ from fakestore_platform.api.resource import FakeStoreApi
 from fakestore_platform.bronze.records import cart_day
 from fakestore_platform.errors import FakestoreError
 from fakestore_platform.instance import dagster_environment
+from fakestore_platform.runs import materialize
 from fakestore_platform.settings import Settings
 from fakestore_platform.warehouse.connection import DatabaseUrls, connect, database_urls, redact_url
 
@@ -38,33 +39,6 @@ def cart_days(settings: Settings, api_url: str) -> tuple[date, date]:
         batch = client.carts(settings.carts_start, date.today() + timedelta(days=1))
     days = [cart_day(cart) for cart in batch.valid]
     return (min(days), max(days)) if days else (settings.carts_start, settings.carts_start)
-
-
-def materialize_everything(first: date, last: date) -> Sequence[object]:
-    """Run the materialize_everything job over [first, last] as one run; return its check evaluations.
-
-    Definitions are imported here, after the caller configured the process's environment.
-    """
-    import dagster as dg
-
-    from fakestore_platform.definitions import defs
-
-    job = defs.resolve_job_def("materialize_everything")
-    with dg.DagsterInstance.get() as instance:
-        result = job.execute_in_process(
-            instance=instance,
-            tags={
-                "dagster/asset_partition_range_start": first.isoformat(),
-                "dagster/asset_partition_range_end": last.isoformat(),
-            },
-            # Dagster's per-event console log would bury the summary; failures are reported below.
-            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
-            raise_on_error=False,
-        )
-    if not result.success:
-        failures = [event.message for event in result.all_events if event.is_step_failure]
-        raise FakestoreError(f"run {result.run_id} failed: " + " | ".join(str(f) for f in failures))
-    return result.get_asset_check_evaluations()
 
 
 def _print_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
@@ -128,9 +102,11 @@ def run_demo(settings: Settings) -> None:
             f"Materializing every asset, carts partitions {first}...{last} in one run ...",
             flush=True,
         )
-        evaluations = materialize_everything(first, last)
+        outcome = materialize("*", (first, last))
+    if not outcome.success:
+        raise FakestoreError(f"run {outcome.run_id} failed: " + "; ".join(outcome.failures))
     _report_warehouse(urls)
-    _report_checks(evaluations)
+    _report_checks(outcome.check_evaluations)
     print(f"\nWarehouse: {redact_url(urls.warehouse)}")
     print(f"Dagster storage: {redact_url(urls.dagster)} (DAGSTER_HOME={settings.dagster_home})")
     print("Open the UI on the same data: .venv/bin/fakestore-platform dev")

@@ -1,8 +1,16 @@
-"""Errors a user can cause and fix: the CLI prints their message as one line, without a traceback."""
+"""Errors a user can cause and fix: the CLI and the run's events show their message as one line."""
 
 
 class FakestoreError(Exception):
-    """Base for every error whose message alone tells the user what to do."""
+    """Base for every error whose message alone tells the user what to do.
+
+    `retryable` says whether running the same thing again may succeed (an outage), or cannot
+    (a refusal, a misconfiguration): Dagster's retry policy only retries the former.
+    """
+
+    def __init__(self, message: str, *, retryable: bool = False) -> None:
+        super().__init__(message)
+        self.retryable = retryable
 
 
 class SettingsError(FakestoreError):

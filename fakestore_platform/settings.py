@@ -32,6 +32,9 @@ class Settings:
     api_retry_budget: float
     carts_start: date
     rejected_share_warn: float
+    rejected_share_error: float
+    run_retries: int
+    run_retry_delay: float
 
     @property
     def embedded_pgdata(self) -> Path:
@@ -87,9 +90,9 @@ def _share(name: str, raw: str) -> float:
     return value
 
 
-def _positive_int(name: str, raw: str) -> int:
-    if not raw.strip().isdigit() or int(raw) < 1:
-        raise SettingsError(f"{name} must be a whole number of 1 or more, got {raw!r}")
+def _whole_number(name: str, raw: str, *, minimum: int = 1) -> int:
+    if not raw.strip().isdigit() or int(raw) < minimum:
+        raise SettingsError(f"{name} must be a whole number of {minimum} or more, got {raw!r}")
     return int(raw)
 
 
@@ -105,6 +108,12 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     home = Path(env.get("FAKESTORE_HOME", "").strip() or ".fakestore").expanduser().absolute()
     if home.exists() and not home.is_dir():
         raise SettingsError(f"FAKESTORE_HOME must be a directory, but {home} is a file")
+    warn = _read(env, "FAKESTORE_REJECTED_SHARE_WARN", _share, 0.05)
+    error = _read(env, "FAKESTORE_REJECTED_SHARE_ERROR", _share, max(warn, 0.2))
+    if error < warn:
+        raise SettingsError(
+            f"FAKESTORE_REJECTED_SHARE_ERROR must be at least FAKESTORE_REJECTED_SHARE_WARN ({warn}), got {error}"
+        )
     return Settings(
         api_url=api_url or REAL_API_URL,
         api_url_is_default=api_url is None,
@@ -112,12 +121,17 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         home=home,
         api_connect_timeout=_read(env, "FAKESTORE_API_CONNECT_TIMEOUT", _seconds, 5.0),
         api_read_timeout=_read(env, "FAKESTORE_API_READ_TIMEOUT", _seconds, 30.0),
-        api_max_attempts=_read(env, "FAKESTORE_API_MAX_ATTEMPTS", _positive_int, 5),
+        api_max_attempts=_read(env, "FAKESTORE_API_MAX_ATTEMPTS", _whole_number, 5),
         api_retry_budget=_read(
             env, "FAKESTORE_API_RETRY_BUDGET", partial(_seconds, allow_zero=True), 60.0
         ),
         carts_start=_read(env, "FAKESTORE_CARTS_START", _iso_date, date(2020, 1, 1)),
-        rejected_share_warn=_read(env, "FAKESTORE_REJECTED_SHARE_WARN", _share, 0.05),
+        rejected_share_warn=warn,
+        rejected_share_error=error,
+        run_retries=_read(env, "FAKESTORE_RUN_RETRIES", partial(_whole_number, minimum=0), 3),
+        run_retry_delay=_read(
+            env, "FAKESTORE_RUN_RETRY_DELAY", partial(_seconds, allow_zero=True), 10.0
+        ),
     )
 
 

@@ -5,7 +5,7 @@ from datetime import date
 import dagster as dg
 import pytest
 
-from fakestore_platform.demo import materialize_everything
+from fakestore_platform.runs import materialize
 from fakestore_platform.warehouse.connection import connect
 from fakestore_platform_tests.expectations import (
     ApiData,
@@ -26,9 +26,10 @@ def api_data(local_api: str) -> ApiData:
 def run_count_and_evaluations(platform_env: dict[str, str]) -> tuple[int, list]:
     with dg.DagsterInstance.get() as instance:
         runs_before = instance.get_runs_count()
-    evaluations = materialize_everything(FIRST_DAY, LAST_DAY)
+    outcome = materialize("*", (FIRST_DAY, LAST_DAY))
+    assert outcome.success, outcome.failures
     with dg.DagsterInstance.get() as instance:
-        return instance.get_runs_count() - runs_before, list(evaluations)
+        return instance.get_runs_count() - runs_before, outcome.check_evaluations
 
 
 def test_every_asset_materializes_in_one_run_with_every_check_passing(
@@ -75,21 +76,11 @@ def test_no_users_password_reaches_any_table(
 def test_rerunning_a_partition_keeps_every_count(
     run_count_and_evaluations, databases, api_data: ApiData
 ) -> None:
-    from fakestore_platform.definitions import defs
-
-    day = api_data.carts[0]["date"][:10]
-    downstream = (
-        dg.AssetSelection.assets(dg.AssetKey(["bronze", "carts"]))
-        .downstream()
-        .resolve(defs.resolve_asset_graph())
-    )
+    day = date.fromisoformat(api_data.carts[0]["date"][:10])
     with connect(databases.warehouse) as conn:
         before = row_counts(conn)
-    with dg.DagsterInstance.get() as instance:
-        result = defs.resolve_job_def("materialize_everything").execute_in_process(
-            instance=instance, partition_key=day, asset_selection=list(downstream)
-        )
-    assert result.success
+    outcome = materialize('key:"bronze/carts"+', (day, day))
+    assert outcome.success, outcome.failures
     with connect(databases.warehouse) as conn:
         assert row_counts(conn) == before
         assert_warehouse_matches_api(conn, api_data)

@@ -52,6 +52,11 @@ def test_values_are_read_from_the_environment() -> None:
         ("FAKESTORE_API_MAX_ATTEMPTS", "0", "whole number of 1 or more"),
         ("FAKESTORE_API_MAX_ATTEMPTS", "2.5", "whole number of 1 or more"),
         ("FAKESTORE_API_RETRY_BUDGET", "-1", "0 or more"),
+        ("FAKESTORE_CARTS_START", "2020-02-30", "a date like 2020-01-01"),
+        ("FAKESTORE_REJECTED_SHARE_WARN", "5%", "a share from 0 to 1"),
+        ("FAKESTORE_REJECTED_SHARE_ERROR", "1.5", "a share from 0 to 1"),
+        ("FAKESTORE_RUN_RETRIES", "-1", "whole number of 0 or more"),
+        ("FAKESTORE_RUN_RETRY_DELAY", "later", "0 or more"),
     ],
 )
 def test_each_bad_value_names_the_variable_and_what_it_expects(
@@ -71,3 +76,11 @@ def test_a_home_that_is_a_file_is_refused(tmp_path: Path) -> None:
     home.write_text("")
     with pytest.raises(SettingsError, match="FAKESTORE_HOME must be a directory"):
         load_settings({"FAKESTORE_HOME": str(home)})
+
+
+def test_the_error_share_may_not_be_below_the_warning_share() -> None:
+    with pytest.raises(SettingsError, match="FAKESTORE_REJECTED_SHARE_ERROR must be at least"):
+        load_settings(
+            {"FAKESTORE_REJECTED_SHARE_WARN": "0.3", "FAKESTORE_REJECTED_SHARE_ERROR": "0.1"}
+        )
+    assert load_settings({"FAKESTORE_REJECTED_SHARE_WARN": "0.3"}).rejected_share_error == 0.3

@@ -1,5 +1,10 @@
 """The embedded PostgreSQL, started by the platform itself: no Docker, no system server."""
 
+import os
+import shutil
+import subprocess
+import sysconfig
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -77,3 +82,52 @@ def test_a_missing_database_is_named(databases) -> None:
 def test_redact_url_hides_only_the_password() -> None:
     assert redact_url("postgresql://u:s3cret@h:5432/db") == "postgresql://u:***@h:5432/db"
     assert redact_url("postgresql://u@h/db") == "postgresql://u@h/db"
+
+
+NORMAL_USER = "fakestore-tester"
+
+START_QUERY_STOP = """
+import sys
+from pathlib import Path
+from fakestore_platform.warehouse.connection import connect
+from fakestore_platform.warehouse.embedded import EmbeddedPostgres
+server = EmbeddedPostgres(Path(sys.argv[1]))
+with connect(server.start()) as conn:
+    print(conn.execute("select current_user").fetchone()[0])
+print(server.stop())
+"""
+
+
+SYSTEM_PYTHON = Path("/usr/bin/python3.11")
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the suite itself runs as a normal user here")
+@pytest.mark.skipif(
+    not SYSTEM_PYTHON.exists(), reason="no interpreter outside root's home for a normal user"
+)
+def test_a_normal_user_runs_the_embedded_server_too() -> None:
+    """As root the suite covers root; here a normal user starts, queries and stops a server of its own,
+    with an interpreter it may run (the venv's own lives under /root) and this venv's packages."""
+    if subprocess.run(["id", "-u", NORMAL_USER], capture_output=True).returncode != 0:
+        subprocess.run(["useradd", "--no-create-home", NORMAL_USER], check=True)
+    home = Path(tempfile.mkdtemp(prefix="fakestore-normal-user-"))
+    try:
+        shutil.chown(home, NORMAL_USER)
+        packages = [sysconfig.get_paths()["purelib"], str(Path(__file__).resolve().parents[1])]
+        result = subprocess.run(
+            [str(SYSTEM_PYTHON), "-c", START_QUERY_STOP, str(home / "postgres")],
+            user=NORMAL_USER,
+            env={
+                "PATH": "/usr/bin:/bin",
+                "HOME": str(home),
+                "PYTHONPATH": os.pathsep.join(packages),
+            },
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stderr[-3000:]
+        assert result.stdout.split() == ["postgres", "True"]
+        assert (home / "postgres").owner() == NORMAL_USER
+    finally:
+        shutil.rmtree(home, ignore_errors=True)

@@ -131,7 +131,8 @@ class FakeStoreClient:
             self._sleep(pause)
             waited += pause
         raise FakeStoreApiError(
-            f"GET {url} failed after {attempt} attempt{'s' if attempt > 1 else ''}: {last_failure}"
+            f"GET {url} failed after {attempt} attempt{'s' if attempt > 1 else ''}: {last_failure}",
+            retryable=True,
         )
 
     def _attempt(self, path: str, params: dict[str, str] | None, url: str) -> Any:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args, get_origin
 
 from pydantic import (
     AwareDatetime,
@@ -89,6 +89,22 @@ class Cart(ApiRecord):
 MODELS: dict[Entity, type[ApiRecord]] = {"products": Product, "users": User, "carts": Cart}
 
 
+def field_paths(model: type[BaseModel], prefix: str = "") -> set[str]:
+    """Every field path the model knows, as the API spells it: `rating.rate`, `products[].quantity`."""
+    paths: set[str] = set()
+    for name, info in model.model_fields.items():
+        path = f"{prefix}{info.alias or name}"
+        paths.add(path)
+        annotation = info.annotation
+        if get_origin(annotation) is list:
+            path += "[]"
+            paths.add(path)
+            (annotation,) = get_args(annotation)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            paths |= field_paths(annotation, f"{path}.")
+    return paths
+
+
 @dataclass(frozen=True)
 class Rejection:
     """A record that failed validation, kept whole with every reason it failed."""
@@ -123,14 +139,26 @@ def _errors(exc: ValidationError) -> list[dict[str, str]]:
 
 
 def validate_records(entity: Entity, url: str, records: Iterable[Any]) -> ValidatedBatch:
-    """Validate each record on its own, so one bad record never fails the batch."""
+    """Validate each record on its own, so one bad record never fails the batch.
+
+    A second record with an id already seen in the same response is quarantined, not loaded twice.
+    """
     model = MODELS[entity]
     batch = ValidatedBatch(entity=entity, url=url)
+    seen: set[int] = set()
     for record in records:
         try:
             model.model_validate(record)
         except ValidationError as exc:
             batch.rejected.append(Rejection(record=record, errors=_errors(exc)))
-        else:
-            batch.valid.append(record)
+            continue
+        if record["id"] in seen:
+            error = {
+                "path": "id",
+                "error": f"duplicate of an earlier record with id {record['id']} in this response",
+            }
+            batch.rejected.append(Rejection(record=record, errors=[error]))
+            continue
+        seen.add(record["id"])
+        batch.valid.append(record)
     return batch

@@ -1,14 +1,17 @@
 """The bronze assets: one per API table, raw validated payloads with lineage, bulk-loaded."""
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
+import psycopg
 from psycopg import sql
 
 from fakestore_platform.api.client import FakeStoreClient
 from fakestore_platform.api.models import Entity, ValidatedBatch
 from fakestore_platform.api.resource import FakeStoreApi
+from fakestore_platform.bronze.audit import IngestionProgress, audited_ingestion
 from fakestore_platform.bronze.load import (
     BronzeWriter,
     bronze_transaction,
@@ -16,6 +19,8 @@ from fakestore_platform.bronze.load import (
 )
 from fakestore_platform.bronze.partitions import carts_partitions
 from fakestore_platform.bronze.tables import REJECTED_TABLE, table
+from fakestore_platform.errors import FakestoreError
+from fakestore_platform.settings import current_settings
 from fakestore_platform.warehouse.resource import Warehouse
 
 # The API takes any start/end, so a backfill asks for a month at a time, not a day at a time.
@@ -70,6 +75,46 @@ def _loaded_check(entity: Entity, writer: BronzeWriter) -> dg.AssetCheckResult:
     )
 
 
+def _retry_policy() -> dg.RetryPolicy:
+    """What the client's own retries gave up on (a long outage, a dropped database connection)."""
+    settings = current_settings()
+    return dg.RetryPolicy(
+        max_retries=settings.run_retries,
+        delay=settings.run_retry_delay,
+        backoff=dg.Backoff.EXPONENTIAL,
+        jitter=dg.Jitter.PLUS_MINUS,
+    )
+
+
+@contextmanager
+def _ingestion(
+    context: dg.AssetExecutionContext,
+    fakestore_api: FakeStoreApi,
+    warehouse: Warehouse,
+    partitions: tuple[date, date] | None = None,
+) -> Iterator[tuple[FakeStoreClient, psycopg.Connection, IngestionProgress]]:
+    """The API client and the load's connection, the attempt audited on a connection of its own,
+    and any platform error turned into one clear failure that is retried only if it may pass."""
+    try:
+        with (
+            warehouse.connect() as audit_conn,
+            warehouse.connect() as load_conn,
+            fakestore_api.open_client() as client,
+        ):
+            audit_conn.autocommit = True
+            with audited_ingestion(
+                audit_conn,
+                run_id=context.run.run_id,
+                asset=context.asset_key.to_user_string(),
+                attempt=context.retry_number + 1,
+                partitions=partitions,
+            ) as progress:
+                progress.client = client
+                yield client, load_conn, progress
+    except FakestoreError as exc:
+        raise dg.Failure(description=str(exc), allow_retries=exc.retryable) from exc
+
+
 def _snapshot_asset(entity: Entity, description: str) -> dg.AssetsDefinition:
     key = dg.AssetKey(["bronze", entity])
 
@@ -77,9 +122,11 @@ def _snapshot_asset(entity: Entity, description: str) -> dg.AssetsDefinition:
         key=key,
         group_name="bronze",
         kinds={"python", "postgres"},
+        owners=["team:data-platform"],
         description=description,
         # Unpartitioned, but part of every partition-range run: the CLI insists on single-run policies.
         backfill_policy=dg.BackfillPolicy.single_run(),
+        retry_policy=_retry_policy(),
         check_specs=[
             dg.AssetCheckSpec(
                 LOADED_CHECK, asset=key, description="Every valid record fetched was loaded."
@@ -90,9 +137,10 @@ def _snapshot_asset(entity: Entity, description: str) -> dg.AssetsDefinition:
         context: dg.AssetExecutionContext, fakestore_api: FakeStoreApi, warehouse: Warehouse
     ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
         extracted_at = datetime.now(UTC)
-        with fakestore_api.open_client() as client, warehouse.connect() as conn:
+        with _ingestion(context, fakestore_api, warehouse) as (client, conn, progress):
             batch: ValidatedBatch = getattr(client, entity)()
             with bronze_transaction(conn, entity, extracted_at, context.run.run_id) as writer:
+                progress.counts = writer.counts
                 writer.write_snapshot(batch)
                 metadata = _load_metadata(writer, client, [batch.url])
         yield dg.MaterializeResult(metadata=metadata)
@@ -116,8 +164,10 @@ BRONZE_CARTS = dg.AssetKey(["bronze", "carts"])
     key=BRONZE_CARTS,
     group_name="bronze",
     kinds={"python", "postgres"},
+    owners=["team:data-platform"],
     partitions_def=carts_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
+    retry_policy=_retry_policy(),
     description="Carts by UTC day as served by GET /carts?startdate&enddate; a run replaces its partitions.",
     check_specs=[
         dg.AssetCheckSpec(
@@ -130,13 +180,23 @@ def bronze_carts(
 ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
     window = context.partition_time_window
     start, end = window.start.date(), window.end.date()
+    if end <= start:  # a reversed range would otherwise replace nothing and report success
+        raise dg.Failure(
+            description=f"the partition range {context.partition_key_range.start}..."
+            f"{context.partition_key_range.end} ends before it starts",
+            allow_retries=False,
+        )
     extracted_at = datetime.now(UTC)
     urls: list[str] = []
     with (
-        fakestore_api.open_client() as client,
-        warehouse.connect() as conn,
+        _ingestion(context, fakestore_api, warehouse, (start, end - timedelta(days=1))) as (
+            client,
+            conn,
+            progress,
+        ),
         replacing_cart_partitions(conn, (start, end), extracted_at, context.run.run_id) as writer,
     ):
+        progress.counts = writer.counts
         for request_window in request_windows(start, end):
             batch = client.carts(*request_window)
             urls.append(batch.url)

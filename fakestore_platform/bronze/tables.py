@@ -6,6 +6,7 @@ import psycopg
 from psycopg import sql
 
 from fakestore_platform.api.models import Entity
+from fakestore_platform.warehouse.ddl import ensure_tables
 
 SCHEMA = "bronze"
 REJECTED_TABLE = "rejected_records"
@@ -67,6 +68,7 @@ create table if not exists bronze.carts (
     run_id text not null
 );
 create index if not exists carts_partition_date on bronze.carts (partition_date);
+create index if not exists carts_extracted_at on bronze.carts (extracted_at);
 
 create table if not exists bronze.rejected_records (
     entity text not null,
@@ -79,6 +81,7 @@ create table if not exists bronze.rejected_records (
     run_id text not null
 );
 create index if not exists rejected_records_entity on bronze.rejected_records (entity, partition_date);
+create index if not exists rejected_records_extracted_at on bronze.rejected_records (entity, extracted_at);
 """
 
 
@@ -87,8 +90,4 @@ def table(name: str) -> sql.Identifier:
 
 
 def ensure_bronze_tables(conn: psycopg.Connection) -> None:
-    """Create the bronze schema and tables when missing; safe to call before every load."""
-    with conn.transaction():
-        # Serialize concurrent first runs: `create ... if not exists` races on the catalog otherwise.
-        conn.execute("select pg_advisory_xact_lock(hashtext('fakestore.bronze.ddl'))")
-        conn.execute(DDL)
+    ensure_tables(conn, [f"{SCHEMA}.{name}" for name in (*ID_COLUMNS, REJECTED_TABLE)], DDL)

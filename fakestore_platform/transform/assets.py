@@ -25,4 +25,20 @@ def fakestore_dbt_models(
     # dbt reads its connection from env vars only and DbtCliResource passes on os.environ: the
     # run worker resolves the warehouse (starting the embedded server if needed) and exports it.
     os.environ.update(warehouse.dbt_env())
-    yield from dbt.cli(["build"], context=context).stream()
+    invocation = dbt.cli(["build"], context=context, raise_on_error=False)
+    yield from invocation.stream()
+    if not invocation.is_successful():
+        raise dg.Failure(
+            description=dbt_failure_summary(invocation.get_artifact("run_results.json")),
+            allow_retries=False,
+        )
+
+
+def dbt_failure_summary(run_results: dict[str, Any]) -> str:
+    """One line naming each model that errored and each test that failed, with dbt's own message."""
+    failed = [
+        f"{result['unique_id'].split('.', 2)[-1]} ({result['status']}): {' '.join(str(result['message']).split())}"
+        for result in run_results.get("results", [])
+        if result["status"] in {"error", "fail", "runtime error"}
+    ]
+    return "dbt build failed: " + ("; ".join(failed) or "see the dbt log in the run's compute logs")

@@ -45,7 +45,7 @@ def connect(url: str, **kwargs: object) -> psycopg.Connection:
     except psycopg.OperationalError as exc:
         reason = " ".join(str(exc).split())
         raise WarehouseError(
-            f"cannot connect to the warehouse at {redact_url(url)}: {reason}"
+            f"cannot connect to the warehouse at {redact_url(url)}: {reason}", retryable=True
         ) from exc
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict
 from datetime import datetime
 from itertools import islice
 from typing import Any
@@ -16,6 +17,10 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from fakestore_platform.api.emulator.dataset import FakeStoreDataset
+from fakestore_platform.api.emulator.faults import FAULT_LOG_PATH, FaultConfig, FaultLog
+from fakestore_platform.api.emulator.record_faults import RecordFaults
+from fakestore_platform.api.emulator.transport_faults import TransportFaults
+from fakestore_platform.api.models import Entity
 
 _CARTS_PER_CHUNK = 1000
 _NUMERIC_ID = re.compile(r"-?[0-9]+")
@@ -75,12 +80,20 @@ def _date_param(request: Request, name: str) -> datetime | None:
         ) from None
 
 
-def _arranged(records: list[dict[str, Any]], request: Request) -> JsonResponse:
+def _served(
+    entity: Entity, records: Iterable[dict[str, Any]], request: Request
+) -> Iterator[dict[str, Any]]:
+    """The records as the configured record faults serve them, or untouched without any."""
+    record_faults: RecordFaults | None = request.app.state.record_faults
+    return iter(records) if record_faults is None else record_faults.served(entity, records)
+
+
+def _arranged(entity: Entity, records: list[dict[str, Any]], request: Request) -> JsonResponse:
     """Records already ascending by id, sorted and limited as the query asks."""
     if _descending(request):
         records = records[::-1]
     limit = _limit(request)
-    return JsonResponse(records[:limit] if limit else records)
+    return JsonResponse(list(_served(entity, records[:limit] if limit else records, request)))
 
 
 def _cart_stream(carts: Iterator[dict[str, Any]]) -> Iterator[bytes]:
@@ -104,13 +117,12 @@ def _cart_filters(request: Request) -> dict[str, Any]:
 
 def _carts_response(carts: Iterator[dict[str, Any]], request: Request) -> StreamingResponse:
     limit = _limit(request)
-    return StreamingResponse(
-        _cart_stream(islice(carts, limit) if limit else carts), media_type="application/json"
-    )
+    carts = _served("carts", islice(carts, limit) if limit else carts, request)
+    return StreamingResponse(_cart_stream(carts), media_type="application/json")
 
 
 def list_products(request: Request) -> JsonResponse:
-    return _arranged(_dataset(request).products(), request)
+    return _arranged("products", _dataset(request).products(), request)
 
 
 def get_product(request: Request) -> JsonResponse:
@@ -123,11 +135,12 @@ def list_categories(request: Request) -> JsonResponse:
 
 def list_category_products(request: Request) -> JsonResponse:
     name = request.path_params["name"]
-    return _arranged([p for p in _dataset(request).products() if p["category"] == name], request)
+    products = [p for p in _dataset(request).products() if p["category"] == name]
+    return _arranged("products", products, request)
 
 
 def list_users(request: Request) -> JsonResponse:
-    return _arranged(_dataset(request).users(), request)
+    return _arranged("users", _dataset(request).users(), request)
 
 
 def get_user(request: Request) -> JsonResponse:
@@ -148,8 +161,18 @@ def list_user_carts(request: Request) -> StreamingResponse:
     return _carts_response(carts, request)
 
 
-def create_app(dataset: FakeStoreDataset) -> Starlette:
-    """The emulator's ASGI app: every route of the real API, no auth, no pagination."""
+def fault_log(request: Request) -> JsonResponse:
+    """The faults configured and those injected so far, for a reliability report."""
+    state = request.app.state
+    return JsonResponse({"config": asdict(state.faults), **state.fault_log.counts()})
+
+
+def create_app(dataset: FakeStoreDataset, faults: FaultConfig | None = None) -> Starlette:
+    """The emulator's ASGI app: every route of the real API, no auth, no pagination.
+
+    With `faults`, it also fails requests and spoils records as they ask, and serves its count of
+    them at /__faults; without, it serves exactly what it always did.
+    """
     app = Starlette(
         routes=[
             Route("/products", list_products),
@@ -165,4 +188,11 @@ def create_app(dataset: FakeStoreDataset) -> Starlette:
         exception_handlers={BadRequest: _bad_request},
     )
     app.state.dataset = dataset
+    app.state.faults = faults
+    app.state.fault_log = app.state.record_faults = None
+    if faults is not None:
+        app.state.fault_log = log = FaultLog()
+        app.state.record_faults = RecordFaults(faults, log)
+        app.add_middleware(TransportFaults, config=faults, log=log)
+        app.add_route(FAULT_LOG_PATH, fault_log)
     return app

@@ -7,19 +7,27 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import uvicorn
+from starlette.applications import Starlette
 
 from fakestore_platform.api.emulator.app import create_app
 from fakestore_platform.api.emulator.dataset import EmulatorConfig, FakeStoreDataset
+from fakestore_platform.api.emulator.faults import FaultConfig, FaultLog
+
+
+@dataclass(frozen=True)
+class FaultyServer:
+    """A running emulator that injects faults: where it is, and its count of what it injected."""
+
+    url: str
+    log: FaultLog
 
 
 @contextmanager
-def serve_in_background(
-    config: EmulatorConfig, host: str = "127.0.0.1", port: int = 0
-) -> Iterator[str]:
-    """Serve the emulator until the block exits and yield its base URL; port 0 picks a free port."""
-    app = create_app(FakeStoreDataset(config))
+def _serving(app: Starlette, host: str, port: int) -> Iterator[str]:
+    """Serve `app` on a thread until the block exits and yield its base URL."""
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
     # Binding here, not in uvicorn, is what lets port 0 tell us which port it chose.
     with socket.create_server((host, port)) as sock:
@@ -36,6 +44,28 @@ def serve_in_background(
             thread.join()
 
 
-def serve_forever(config: EmulatorConfig, host: str, port: int) -> None:
+@contextmanager
+def serve_in_background(
+    config: EmulatorConfig, host: str = "127.0.0.1", port: int = 0
+) -> Iterator[str]:
+    """Serve the emulator until the block exits and yield its base URL; port 0 picks a free port."""
+    with _serving(create_app(FakeStoreDataset(config)), host, port) as url:
+        yield url
+
+
+@contextmanager
+def serve_with_faults(
+    config: EmulatorConfig, faults: FaultConfig, host: str = "127.0.0.1", port: int = 0
+) -> Iterator[FaultyServer]:
+    """Serve the emulator injecting `faults` until the block exits, as serve_in_background does."""
+    app = create_app(FakeStoreDataset(config), faults)
+    with _serving(app, host, port) as url:
+        yield FaultyServer(url=url, log=app.state.fault_log)
+
+
+def serve_forever(
+    config: EmulatorConfig, host: str, port: int, faults: FaultConfig | None = None
+) -> None:
     """Serve the emulator in the foreground until interrupted."""
-    uvicorn.run(create_app(FakeStoreDataset(config)), host=host, port=port, log_level="info")
+    app = create_app(FakeStoreDataset(config), faults)
+    uvicorn.run(app, host=host, port=port, log_level="info")
