@@ -7,7 +7,7 @@ MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := dbt_project/dbt_project.yml dbt_project/profiles.yml \
 	$(shell find dbt_project/models dbt_project/macros dbt_project/tests -type f 2>/dev/null)
 
-.PHONY: install manifest demo test lint format clean
+.PHONY: install manifest demo test test-reliability lint format clean
 
 install: $(INSTALLED)
 
@@ -31,6 +31,10 @@ demo: install manifest
 
 test: install manifest
 	$(BIN)/pytest
+
+# Only the reliability suite, writing its figures to docs/RELIABILITY.md (make test runs it too).
+test-reliability: install manifest
+	FAKESTORE_RELIABILITY_REPORT=docs/RELIABILITY.md $(BIN)/pytest -m reliability
 
 lint: install
 	$(BIN)/ruff check .

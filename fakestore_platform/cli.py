@@ -137,7 +137,7 @@ def _run_materialize(args: argparse.Namespace) -> None:
 def _run_demo(args: argparse.Namespace) -> None:
     from fakestore_platform.demo import run_demo
 
-    run_demo(load_settings())
+    run_demo(load_settings(), args.fault_rate, args.fault_seed)
 
 
 def _run_dev(args: argparse.Namespace) -> None:
@@ -230,6 +230,13 @@ def build_parser() -> argparse.ArgumentParser:
     materialize.set_defaults(run=_run_materialize)
 
     demo = commands.add_parser("demo", help="run the platform end to end against the local API")
+    demo.add_argument(
+        "--fault-rate",
+        type=_share,
+        default=0.0,
+        help="share of the local API's requests to fail (5xx, 429, slow, reset, truncated), e.g. 0.3",
+    )
+    demo.add_argument("--fault-seed", type=_non_negative_int, default=0)
     demo.set_defaults(run=_run_demo)
 
     dev = commands.add_parser("dev", help="the Dagster UI and daemon on the platform's instance")

@@ -9,7 +9,12 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, timedelta
 
-from fakestore_platform.api.emulator import EmulatorConfig, serve_in_background
+from fakestore_platform.api.emulator import (
+    EmulatorConfig,
+    FaultConfig,
+    serve_in_background,
+    serve_with_faults,
+)
 from fakestore_platform.api.resource import FakeStoreApi
 from fakestore_platform.bronze.records import cart_day
 from fakestore_platform.errors import FakestoreError
@@ -23,13 +28,21 @@ MART_PREVIEW_ROWS = 10
 
 
 @contextmanager
-def api_for_demo(settings: Settings) -> Iterator[str]:
-    """The configured API, or, when none is configured, the local one for as long as the demo runs."""
+def api_for_demo(settings: Settings, faults: FaultConfig | None = None) -> Iterator[str]:
+    """The configured API, or, when none is configured, the local one for as long as the demo runs,
+    failing the share of requests `faults` asks for."""
     if not settings.api_url_is_default:
+        if faults is not None:
+            raise FakestoreError("fault injection needs the local API: unset FAKESTORE_API_URL")
         yield settings.api_url
         return
-    with serve_in_background(EmulatorConfig()) as url:
-        yield url
+    if faults is None:
+        with serve_in_background(EmulatorConfig()) as url:
+            yield url
+        return
+    with serve_with_faults(EmulatorConfig(), faults) as server:
+        yield server.url
+        print(f"\nFaults injected by the local API: {server.log.counts()}")
 
 
 def cart_days(settings: Settings, api_url: str) -> tuple[date, date]:
@@ -91,9 +104,17 @@ def _report_checks(evaluations: Sequence[object]) -> None:
     _print_table(("asset", "passed", "failed"), rows)
 
 
-def run_demo(settings: Settings) -> None:
+def run_demo(settings: Settings, fault_rate: float = 0.0, fault_seed: int = 0) -> None:
     urls = database_urls(settings)
-    with api_for_demo(settings) as api_url:
+    # A slow fault outlasts the client's read timeout, so it is a timeout, not just a delay.
+    faults = (
+        FaultConfig.transport_mix(
+            fault_rate, fault_seed, slow_seconds=settings.api_read_timeout + 1
+        )
+        if fault_rate
+        else None
+    )
+    with api_for_demo(settings, faults) as api_url:
         # Configure this process like any Dagster process of the platform; definitions read it.
         os.environ.update(dagster_environment(settings, urls, api_url))
         first, last = cart_days(settings, api_url)

@@ -9,6 +9,7 @@ import pytest
 
 from fakestore_platform.api.models import validate_records
 from fakestore_platform.bronze.assets import request_windows
+from fakestore_platform.bronze.checks import rejected_share_severity
 from fakestore_platform.bronze.load import bronze_transaction, replacing_cart_partitions
 from fakestore_platform.warehouse.connection import connect, ensure_database, with_database
 from fakestore_platform_tests.samples import CART, PRODUCT, USER
@@ -121,3 +122,12 @@ def test_a_range_is_fetched_a_month_at_a_time() -> None:
         (date(2020, 2, 1), date(2020, 3, 3)),
         (date(2020, 3, 3), date(2020, 4, 1)),
     ]
+
+
+@pytest.mark.parametrize(
+    ("share", "severity"),
+    [(0.0, None), (0.05, None), (0.06, "WARN"), (0.2, "WARN"), (0.21, "ERROR"), (1.0, "ERROR")],
+)
+def test_the_rejected_share_warns_then_blocks(share: float, severity: str | None) -> None:
+    result = rejected_share_severity(share, warn=0.05, error=0.2)
+    assert (result.value if result else None) == severity

@@ -19,11 +19,15 @@ def demo_warehouse(databases) -> str:
     return with_database(databases.warehouse, "demo_warehouse")
 
 
-def run_demo(home: Path, warehouse_url: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("FAKESTORE_", "DAGSTER_"))}
+def run_demo(
+    home: Path, warehouse_url: str, *args: str, **env: str
+) -> subprocess.CompletedProcess[str]:
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("FAKESTORE_", "DAGSTER_"))
+    } | env
     env |= {"FAKESTORE_HOME": str(home), "FAKESTORE_WAREHOUSE_URL": warehouse_url}
     return subprocess.run(
-        [sys.executable, "-m", "fakestore_platform.cli", "demo"],
+        [sys.executable, "-m", "fakestore_platform.cli", "demo", *args],
         cwd=REPO,
         env=env,
         capture_output=True,
@@ -32,7 +36,7 @@ def run_demo(home: Path, warehouse_url: str) -> subprocess.CompletedProcess[str]
     )
 
 
-def test_the_demo_prints_full_marts_and_passing_checks_and_a_rerun_changes_nothing(
+def test_the_demo_prints_full_marts_and_passing_checks_and_a_rerun_under_faults_changes_nothing(
     tmp_path: Path, demo_warehouse: str
 ) -> None:
     first = run_demo(tmp_path, demo_warehouse)
@@ -52,8 +56,18 @@ def test_the_demo_prints_full_marts_and_passing_checks_and_a_rerun_changes_nothi
             "select * from marts.mart_sales_overview order by 1, 2, 3"
         ).fetchall()
 
-    second = run_demo(tmp_path, demo_warehouse)
+    # Again, with 30% of the API's requests failing (slow ones outlast a 1 s read timeout).
+    second = run_demo(
+        tmp_path,
+        demo_warehouse,
+        "--fault-rate",
+        "0.3",
+        "--fault-seed",
+        "5",
+        FAKESTORE_API_READ_TIMEOUT="1",
+    )
     assert second.returncode == 0, second.stderr[-5000:]
+    assert "Faults injected by the local API:" in second.stdout
     with connect(demo_warehouse) as conn:
         after_second = row_counts(conn)
         assert (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dagster as dg
+import psycopg
 from psycopg import sql
 
 from fakestore_platform.api.models import MODELS, Entity, field_paths
@@ -121,8 +122,16 @@ select path, count(*) from paths group by path order by path
 """
 
 
-def _schema_drift_check(entity: Entity) -> dg.AssetChecksDefinition:
+def new_field_paths(conn: psycopg.Connection, entity: Entity) -> dict[str, int]:
+    """Field paths in the latest load's payloads that the entity's pydantic model does not know,
+    with how many times each occurs."""
+    ensure_bronze_tables(conn)
+    query = sql.SQL(PAYLOAD_PATHS).format(t=table(entity), latest=_latest_extraction(entity))
     known = field_paths(MODELS[entity])
+    return {path: count for path, count in conn.execute(query).fetchall() if path not in known}
+
+
+def _schema_drift_check(entity: Entity) -> dg.AssetChecksDefinition:
 
     @dg.asset_check(
         asset=dg.AssetKey(["bronze", entity]),
@@ -131,11 +140,8 @@ def _schema_drift_check(entity: Entity) -> dg.AssetChecksDefinition:
         "new ones are listed (they are kept in the payload, never dropped).",
     )
     def check(warehouse: Warehouse) -> dg.AssetCheckResult:
-        query = sql.SQL(PAYLOAD_PATHS).format(t=table(entity), latest=_latest_extraction(entity))
         with warehouse.connect() as conn:
-            ensure_bronze_tables(conn)
-            observed = dict(conn.execute(query).fetchall())
-        new = {path: count for path, count in observed.items() if path not in known}
+            new = new_field_paths(conn, entity)
         return dg.AssetCheckResult(
             passed=not new,
             severity=dg.AssetCheckSeverity.WARN,

@@ -37,7 +37,7 @@ def fakestore_dbt_models(
 def dbt_failure_summary(run_results: dict[str, Any]) -> str:
     """One line naming each model that errored and each test that failed, with dbt's own message."""
     failed = [
-        f"{result['unique_id'].split('.', 2)[-1]} ({result['status']}): {' '.join(str(result['message']).split())}"
+        f"{result['unique_id'].split('.')[2]} ({result['status']}): {' '.join(str(result['message']).split())}"
         for result in run_results.get("results", [])
         if result["status"] in {"error", "fail", "runtime error"}
     ]

@@ -63,6 +63,16 @@ class FaultConfig:
             if not getattr(self, name) >= 0:
                 raise ValueError(f"{name} must be 0 or more, got {getattr(self, name)}")
 
+    @classmethod
+    def transport_mix(cls, rate: float, seed: int = 0, slow_seconds: float = 3.0) -> FaultConfig:
+        """`rate` of the requests failing, spread evenly over the five transport faults."""
+        each = rate / len(TRANSPORT_FAULTS)
+        return cls(
+            seed=seed,
+            slow_seconds=slow_seconds,
+            **{f"{fault}_rate": each for fault in TRANSPORT_FAULTS},
+        )
+
     def rate(self, fault: TransportFault | RecordFault) -> float:
         return getattr(self, f"{fault}_rate")
 

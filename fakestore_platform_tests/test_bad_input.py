@@ -1,0 +1,270 @@
+"""Bad input of every kind gets one clear message, in the CLI output and the run's events, and
+leaves nothing half-written."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+import orjson
+import pytest
+
+from fakestore_platform.errors import FakestoreError
+from fakestore_platform.runs import parse_partitions
+from fakestore_platform.settings import load_settings
+from fakestore_platform.warehouse.connection import connect, ensure_database, with_database
+from fakestore_platform.warehouse.embedded import EmbeddedPostgres
+
+REPO = Path(__file__).resolve().parents[1]
+TODAY = date(2026, 11, 23)
+
+
+def platform(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    environment = {
+        k: v for k, v in os.environ.items() if not k.startswith(("FAKESTORE_", "DAGSTER_"))
+    }
+    environment |= {
+        "FAKESTORE_HOME": os.environ["FAKESTORE_HOME"],
+        "FAKESTORE_RUN_RETRIES": "0",
+        **env,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "fakestore_platform.cli", *args],
+        cwd=REPO,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def one_error_line(result: subprocess.CompletedProcess[str]) -> str:
+    """The command failed with exactly one error line and no traceback; return that line."""
+    assert result.returncode == 1, result.stderr[-3000:]
+    assert "Traceback" not in result.stderr
+    errors = [
+        line for line in result.stderr.splitlines() if line.startswith("fakestore-platform: error:")
+    ]
+    assert len(errors) == 1, result.stderr[-3000:]
+    return errors[0]
+
+
+def failure_events(run_id: str) -> list[str]:
+    with dg.DagsterInstance.get() as instance:
+        events = instance.all_logs(run_id, of_type=dg.DagsterEventType.STEP_FAILURE)
+    return [event.dagster_event.step_failure_data.user_failure_data.description for event in events]
+
+
+@pytest.fixture
+def scratch_warehouse(databases) -> str:
+    url = with_database(databases.warehouse, "bad_input_test")
+    ensure_database(url)
+    with connect(url, autocommit=True) as conn:
+        for schema in ("bronze", "staging", "core", "marts", "audit"):
+            conn.execute(f"drop schema if exists {schema} cascade")
+    return url
+
+
+@pytest.mark.parametrize(
+    ("partition", "partition_range", "message"),
+    [
+        ("2020-02-30", None, "partition '2020-02-30' is not a day like 2020-01-31"),
+        (
+            "2019-12-31",
+            None,
+            "partition 2019-12-31 is outside the carts partitions, 2020-01-01 to today (2026-11-23)",
+        ),
+        ("2026-11-24", None, "partition 2026-11-24 is outside the carts partitions"),
+        (None, "2020-03-01..2020-03-31", "must look like 2020-01-01...2020-03-31"),
+        (
+            None,
+            "2020-03-31...2020-03-01",
+            "partition range 2020-03-31...2020-03-01 ends before it starts",
+        ),
+        (
+            "2020-03-01",
+            "2020-03-01...2020-03-02",
+            "either a partition or a partition range, not both",
+        ),
+    ],
+)
+def test_invalid_partitions_are_refused_with_the_reason(
+    partition, partition_range, message
+) -> None:
+    with pytest.raises(FakestoreError, match=re.escape(message)):
+        parse_partitions(partition, partition_range, load_settings({}), today=TODAY)
+
+
+def test_valid_partitions_are_the_days_asked_for() -> None:
+    settings = load_settings({})
+    assert parse_partitions("2020-03-01", None, settings, TODAY) == (
+        date(2020, 3, 1),
+        date(2020, 3, 1),
+    )
+    assert parse_partitions(None, "2020-01-01...2020-03-31", settings, TODAY) == (
+        date(2020, 1, 1),
+        date(2020, 3, 31),
+    )
+    assert parse_partitions(None, None, settings, TODAY) is None
+
+
+def test_an_invalid_partition_range_on_the_cli_is_one_line(platform_env) -> None:
+    result = platform(
+        "materialize", "--select", "*", "--partition-range", "2020-03-31...2020-03-01", env={}
+    )
+    assert one_error_line(result) == (
+        "fakestore-platform: error: partition range 2020-03-31...2020-03-01 ends before it starts"
+    )
+
+
+def test_an_unreachable_api_fails_the_run_with_one_line_and_writes_nothing(
+    platform_env, scratch_warehouse
+) -> None:
+    result = platform(
+        "materialize",
+        "--select",
+        'key:"bronze/products"',
+        env={
+            "FAKESTORE_WAREHOUSE_URL": scratch_warehouse,
+            "FAKESTORE_API_URL": "http://127.0.0.1:1",
+            "FAKESTORE_API_MAX_ATTEMPTS": "2",
+            "FAKESTORE_API_RETRY_BUDGET": "5",
+        },
+    )
+    line = one_error_line(result)
+    expected = "GET http://127.0.0.1:1/products failed after 2 attempts: ConnectError"
+    assert expected in line
+    run_id = re.search(r"run ([0-9a-f-]{36}) failed", line).group(1)
+    (event,) = failure_events(run_id)
+    assert event.startswith(expected)
+    with connect(scratch_warehouse) as conn:
+        assert conn.execute("select to_regclass('bronze.products')").fetchone() == (
+            None,
+        )  # nothing begun
+        audit = conn.execute(
+            "select asset, status, loaded, error from audit.ingestion_runs"
+        ).fetchall()
+    assert audit == [("bronze/products", "failed", 0, event)]
+
+
+def test_a_wrong_api_url_is_refused_without_retrying(
+    platform_env, scratch_warehouse, local_api
+) -> None:
+    result = platform(
+        "materialize",
+        "--select",
+        'key:"bronze/users"',
+        env={"FAKESTORE_WAREHOUSE_URL": scratch_warehouse, "FAKESTORE_API_URL": f"{local_api}/v9"},
+    )
+    line = one_error_line(result)
+    assert f"GET {local_api}/v9/users was refused with HTTP 404 (not retried)" in line
+
+
+@pytest.fixture(scope="module")
+def password_protected_server(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """An embedded server that checks passwords (scram), unlike the trusting default."""
+    server = EmbeddedPostgres(tmp_path_factory.mktemp("scram") / "postgres")
+    url = server.start()
+    with connect(url, autocommit=True) as conn:
+        conn.execute("alter user postgres password 'right-password'")
+        hba = conn.execute("show hba_file").fetchone()[0]
+        Path(hba).write_text("local all all scram-sha-256\n")
+        conn.execute("select pg_reload_conf()")
+    yield url
+    server.stop()
+
+
+def test_a_wrong_warehouse_password_is_one_line_without_the_password(
+    password_protected_server,
+) -> None:
+    wrong = password_protected_server.replace("postgres:@", "postgres:wrong-password@")
+    result = platform(
+        "materialize",
+        "--select",
+        "*",
+        "--partition",
+        "2020-03-01",
+        env={"FAKESTORE_WAREHOUSE_URL": wrong},
+    )
+    line = one_error_line(result)
+    assert "cannot connect to the warehouse at postgresql://postgres:***@/" in line
+    assert 'password authentication failed for user "postgres"' in line
+    assert "wrong-password" not in result.stderr + result.stdout
+
+
+@pytest.fixture(scope="module")
+def built_warehouse(platform_env, databases, local_api) -> dict[str, str]:
+    """A warehouse with the whole graph built once, for cases that break it afterwards."""
+    url = with_database(databases.warehouse, "bad_dbt_input_test")
+    ensure_database(url)
+    env = {"FAKESTORE_WAREHOUSE_URL": url, "FAKESTORE_API_URL": local_api}
+    built = platform(
+        "materialize", "--select", "*", "--partition-range", "2020-01-01...2020-03-02", env=env
+    )
+    assert built.returncode == 0, built.stderr[-3000:]
+    return env
+
+
+ORPHAN_CART = {
+    "id": 999,
+    "userId": 999,
+    "products": [{"productId": 1, "quantity": 1}],
+}  # no user 999
+# Fits staging's integer, but quantity x price (product 6 costs 572.99) overflows numeric(14,2).
+OVERFLOWING_CART = {
+    "id": 998,
+    "userId": 1,
+    "products": [{"productId": 6, "quantity": 2_000_000_000}],
+}
+
+
+@pytest.mark.parametrize(
+    ("cart", "expected"),
+    [
+        (
+            ORPHAN_CART,
+            "relationships_fact_cart_items_user_id__user_id__ref_dim_users_ (fail): Got 1 result",
+        ),
+        (OVERFLOWING_CART, "fact_cart_items (error): Database Error in model fact_cart_items"),
+    ],
+    ids=["failing-test", "failing-model"],
+)
+def test_a_failing_dbt_node_fails_the_run_clearly_and_leaves_the_marts_as_they_were(
+    built_warehouse: dict[str, str], cart: dict, expected: str
+) -> None:
+    url = built_warehouse["FAKESTORE_WAREHOUSE_URL"]
+    payload = cart | {"date": "2020-02-02T10:00:00.000Z", "__v": 0}
+    with connect(url) as conn:
+        mart_before = conn.execute(
+            "select * from marts.mart_sales_overview order by 1, 2, 3"
+        ).fetchall()
+        conn.execute(
+            "insert into bronze.carts (cart_id, partition_date, payload, payload_sha256, source_url, extracted_at, run_id)"
+            " values (%s, '2020-02-02', %s, 'x', 'test', now(), 'test')",
+            (cart["id"], orjson.dumps(payload).decode()),
+        )
+    try:
+        result = platform(
+            "materialize",
+            "--select",
+            "group:staging or group:core or group:marts",
+            env=built_warehouse,
+        )
+    finally:
+        with connect(url) as conn:
+            conn.execute("delete from bronze.carts where run_id = 'test'")
+    line = one_error_line(result)
+    assert "fakestore_dbt_models: dbt build failed:" in line
+    assert expected in line
+    run_id = re.search(r"run ([0-9a-f-]{36}) failed", line).group(1)
+    assert any(expected in event for event in failure_events(run_id))
+    with connect(url) as conn:
+        assert (
+            conn.execute("select * from marts.mart_sales_overview order by 1, 2, 3").fetchall()
+            == mart_before
+        )
