@@ -1,8 +1,9 @@
 """The bronze assets: one per API table, raw validated payloads with lineage, bulk-loaded."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import dagster as dg
 import psycopg
@@ -115,16 +116,17 @@ def _ingestion(
         raise dg.Failure(description=str(exc), allow_retries=exc.retryable) from exc
 
 
-def _snapshot_asset(entity: Entity, description: str) -> dg.AssetsDefinition:
-    key = dg.AssetKey(["bronze", entity])
-
-    @dg.asset(
+def _bronze_asset(
+    key: dg.AssetKey, description: str, **kwargs: Any
+) -> Callable[..., dg.AssetsDefinition]:
+    """What every bronze asset shares: group, owners, retries, single-run backfills, the load check."""
+    return dg.asset(
         key=key,
         group_name="bronze",
         kinds={"python", "postgres"},
         owners=["team:data-platform"],
         description=description,
-        # Unpartitioned, but part of every partition-range run: the CLI insists on single-run policies.
+        # Unpartitioned snapshots too are part of every partition-range run: the CLI insists on it.
         backfill_policy=dg.BackfillPolicy.single_run(),
         retry_policy=_retry_policy(),
         check_specs=[
@@ -132,7 +134,12 @@ def _snapshot_asset(entity: Entity, description: str) -> dg.AssetsDefinition:
                 LOADED_CHECK, asset=key, description="Every valid record fetched was loaded."
             )
         ],
+        **kwargs,
     )
+
+
+def _snapshot_asset(entity: Entity, description: str) -> dg.AssetsDefinition:
+    @_bronze_asset(dg.AssetKey(["bronze", entity]), description)
     def snapshot(
         context: dg.AssetExecutionContext, fakestore_api: FakeStoreApi, warehouse: Warehouse
     ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
@@ -160,20 +167,10 @@ bronze_users = _snapshot_asset(
 BRONZE_CARTS = dg.AssetKey(["bronze", "carts"])
 
 
-@dg.asset(
-    key=BRONZE_CARTS,
-    group_name="bronze",
-    kinds={"python", "postgres"},
-    owners=["team:data-platform"],
+@_bronze_asset(
+    BRONZE_CARTS,
+    "Carts by UTC day as served by GET /carts?startdate&enddate; a run replaces its partitions.",
     partitions_def=carts_partitions,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    retry_policy=_retry_policy(),
-    description="Carts by UTC day as served by GET /carts?startdate&enddate; a run replaces its partitions.",
-    check_specs=[
-        dg.AssetCheckSpec(
-            LOADED_CHECK, asset=BRONZE_CARTS, description="Every valid cart fetched was loaded."
-        )
-    ],
 )
 def bronze_carts(
     context: dg.AssetExecutionContext, fakestore_api: FakeStoreApi, warehouse: Warehouse

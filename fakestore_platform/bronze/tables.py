@@ -32,43 +32,31 @@ REJECTED_COLUMNS = (
     "run_id",
 )
 
-DDL = """
-create schema if not exists bronze;
 
-create table if not exists bronze.products (
-    product_id integer not null,
+def _payload_table(name: str, id_column: str, *, partitioned: bool = False) -> str:
+    """One row per record: its id, the payload as served, and where it came from."""
+    partition_column = "\n    partition_date date not null," if partitioned else ""
+    return f"""
+create table if not exists bronze.{name} (
+    {id_column} integer not null,{partition_column}
     payload jsonb not null,
     payload_sha256 text not null,
-    redacted_fields text[] not null default '{}',
+    redacted_fields text[] not null default '{{}}',
     source_url text not null,
     extracted_at timestamptz not null,
     run_id text not null
 );
-create index if not exists products_extracted_at on bronze.products (extracted_at);
+create index if not exists {name}_extracted_at on bronze.{name} (extracted_at);
+"""
 
-create table if not exists bronze.users (
-    user_id integer not null,
-    payload jsonb not null,
-    payload_sha256 text not null,
-    redacted_fields text[] not null default '{}',
-    source_url text not null,
-    extracted_at timestamptz not null,
-    run_id text not null
-);
-create index if not exists users_extracted_at on bronze.users (extracted_at);
 
-create table if not exists bronze.carts (
-    cart_id integer not null,
-    partition_date date not null,
-    payload jsonb not null,
-    payload_sha256 text not null,
-    redacted_fields text[] not null default '{}',
-    source_url text not null,
-    extracted_at timestamptz not null,
-    run_id text not null
-);
+DDL = (
+    "create schema if not exists bronze;"
+    + _payload_table("products", "product_id")
+    + _payload_table("users", "user_id")
+    + _payload_table("carts", "cart_id", partitioned=True)
+    + """
 create index if not exists carts_partition_date on bronze.carts (partition_date);
-create index if not exists carts_extracted_at on bronze.carts (extracted_at);
 
 create table if not exists bronze.rejected_records (
     entity text not null,
@@ -83,6 +71,7 @@ create table if not exists bronze.rejected_records (
 create index if not exists rejected_records_entity on bronze.rejected_records (entity, partition_date);
 create index if not exists rejected_records_extracted_at on bronze.rejected_records (entity, extracted_at);
 """
+)
 
 
 def table(name: str) -> sql.Identifier:

@@ -8,13 +8,14 @@ import subprocess
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 from fakestore_platform.errors import WarehouseError
 
 SERVER_USER = "postgres"
 
 
-def _pgserver():
+def _pgserver() -> ModuleType:
     # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); pgserver copes without it.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
