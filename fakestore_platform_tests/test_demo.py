@@ -1,6 +1,7 @@
 """`fakestore-platform demo` (what `make demo` runs), twice, as a user runs it."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -47,7 +48,8 @@ def test_the_demo_prints_full_marts_and_passing_checks_and_a_rerun_under_faults_
     )  # the local API, as FAKESTORE_API_URL is unset
     assert "carts partitions 2020-01-02...2020-02-12 in one run" in out
     assert "Top 10 rows of marts.mart_sales_overview by revenue:" in out
-    assert "Checks: 83 of 83 passed" in out
+    passed, total = map(int, re.search(r"Checks: (\d+) of (\d+) passed", out).groups())
+    assert passed == total >= 80
     assert "marts.mart_sales_overview  19" in out
     assert "fakestore-platform dev" in out
     with connect(demo_warehouse) as conn:
