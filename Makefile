@@ -7,7 +7,7 @@ MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := dbt_project/dbt_project.yml dbt_project/profiles.yml \
 	$(shell find dbt_project/models dbt_project/macros dbt_project/tests -type f 2>/dev/null)
 
-.PHONY: install manifest demo test test-reliability lint format clean
+.PHONY: install manifest demo test test-reliability test-all lint format clean
 
 install: $(INSTALLED)
 
@@ -29,12 +29,17 @@ $(MANIFEST): $(INSTALLED) $(DBT_SOURCES)
 demo: install manifest
 	$(BIN)/fakestore-platform demo
 
+# Everything but the slowest reliability scenarios, which make test-reliability runs.
 test: install manifest
-	$(BIN)/pytest
+	$(BIN)/pytest -m "not slow"
 
-# Only the reliability suite, writing its figures to docs/RELIABILITY.md (make test runs it too).
+# The whole reliability suite, slow scenarios included, writing its figures to docs/RELIABILITY.md.
 test-reliability: install manifest
 	FAKESTORE_RELIABILITY_REPORT=docs/RELIABILITY.md $(BIN)/pytest -m reliability
+
+# Every test, the slow ones included (the reliability scenarios, the warehouse at 100,000 carts).
+test-all: install manifest
+	$(BIN)/pytest
 
 lint: install
 	$(BIN)/ruff check .

@@ -6,6 +6,7 @@ import argparse
 import os
 import shlex
 import sys
+import warnings
 from collections.abc import Sequence
 from datetime import date
 
@@ -134,6 +135,16 @@ def _run_materialize(args: argparse.Namespace) -> None:
             )
 
 
+def _run_docs(args: argparse.Namespace) -> None:
+    from fakestore_platform.transform.docs import generate_docs, serve_docs
+
+    target = generate_docs(load_settings())
+    print(f"dbt docs: {target / 'index.html'}")
+    if args.serve:
+        print(f"Serving them on http://127.0.0.1:{args.port} (Ctrl-C stops it)", flush=True)
+        serve_docs(target, args.port)
+
+
 def _run_demo(args: argparse.Namespace) -> None:
     from fakestore_platform.demo import run_demo
 
@@ -229,6 +240,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     materialize.set_defaults(run=_run_materialize)
 
+    docs = commands.add_parser(
+        "docs", help="generate the dbt docs of the warehouse (offline); --serve opens them"
+    )
+    docs.add_argument("--serve", action="store_true")
+    docs.add_argument("--port", type=_port, default=8080)
+    docs.set_defaults(run=_run_docs)
+
     demo = commands.add_parser("demo", help="run the platform end to end against the local API")
     demo.add_argument(
         "--fault-rate",
@@ -250,6 +268,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Known and harmless here: platformdirs without XDG_RUNTIME_DIR, Dagster's beta notice on the
+    # single-run backfill policy every asset carries.
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+    warnings.filterwarnings("ignore", message=".*is currently in beta.*")
     args = build_parser().parse_args(argv)
     try:
         args.run(args)

@@ -6,17 +6,27 @@ from dagster_dbt import DbtCliResource
 from fakestore_platform.api.resource import FakeStoreApi
 from fakestore_platform.bronze.assets import bronze_carts, bronze_products, bronze_users
 from fakestore_platform.bronze.checks import bronze_checks
+from fakestore_platform.checks.reconciliation import reconciliation_checks
 from fakestore_platform.jobs import all_assets_job
 from fakestore_platform.settings import current_settings
-from fakestore_platform.transform.assets import fakestore_dbt_models
+from fakestore_platform.transform.assets import (
+    fakestore_dbt_models,
+    fakestore_dbt_partitioned_facts,
+)
 from fakestore_platform.transform.project import DBT_EXECUTABLE, dbt_project
 from fakestore_platform.warehouse.resource import Warehouse
 
 settings = current_settings()
 
 defs = dg.Definitions(
-    assets=[bronze_products, bronze_users, bronze_carts, fakestore_dbt_models],
-    asset_checks=bronze_checks,
+    assets=[
+        bronze_products,
+        bronze_users,
+        bronze_carts,
+        fakestore_dbt_models,
+        fakestore_dbt_partitioned_facts,
+    ],
+    asset_checks=[*bronze_checks, *reconciliation_checks],
     jobs=[all_assets_job],
     resources={
         "fakestore_api": FakeStoreApi.from_settings(settings),

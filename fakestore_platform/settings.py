@@ -35,6 +35,7 @@ class Settings:
     rejected_share_error: float
     run_retries: int
     run_retry_delay: float
+    reader_password: str | None
 
     @property
     def embedded_pgdata(self) -> Path:
@@ -132,6 +133,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         run_retry_delay=_read(
             env, "FAKESTORE_RUN_RETRY_DELAY", partial(_seconds, allow_zero=True), 10.0
         ),
+        reader_password=env.get("FAKESTORE_READER_PASSWORD") or None,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -50,6 +51,9 @@ def platform_env(
 ) -> Iterator[dict[str, str]]:
     """This process configured like any Dagster process of the platform (definitions read it)."""
     env = dagster_environment(settings, databases, local_api)
+    env["FAKESTORE_READER_PASSWORD"] = secrets.token_urlsafe(
+        16
+    )  # made up per session, never stored
     with pytest.MonkeyPatch.context() as patch:
         for name, value in env.items():
             patch.setenv(name, value)

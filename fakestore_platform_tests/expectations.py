@@ -100,3 +100,47 @@ def assert_no_password_anywhere(conn: psycopg.Connection, passwords: list[str]) 
                 f"select count(*) from {relation} as r where strpos(r::text, %s) > 0", (password,)
             ).fetchone()[0]
             assert hits == 0, f"a password appears in {relation}"
+
+
+@dataclass(frozen=True)
+class SoldLine:
+    cart_id: int
+    user_id: int
+    product_id: int
+    day: date
+    category: str
+    quantity: int
+    revenue: Decimal
+
+
+def sold_lines(api: ApiData) -> list[SoldLine]:
+    """Every cart line at the API's current prices (one extraction: no price history yet)."""
+    products = {p["id"]: p for p in api.products}
+    return [
+        SoldLine(
+            cart_id=cart["id"],
+            user_id=cart["userId"],
+            product_id=line["productId"],
+            day=datetime.fromisoformat(cart["date"]).astimezone(UTC).date(),
+            category=products[line["productId"]]["category"],
+            quantity=line["quantity"],
+            revenue=(
+                line["quantity"] * Decimal(str(products[line["productId"]]["price"]))
+            ).quantize(CENT),
+        )
+        for cart in api.carts
+        for line in cart["products"]
+    ]
+
+
+def totals_by(lines: list[SoldLine], key: Any) -> dict[Any, tuple[Decimal, int, int]]:
+    """key(line) -> (revenue, units, distinct carts), the way every mart sums the facts."""
+    revenue: dict[Any, Decimal] = defaultdict(Decimal)
+    units: dict[Any, int] = defaultdict(int)
+    carts: dict[Any, set[int]] = defaultdict(set)
+    for line in lines:
+        k = key(line)
+        revenue[k] += line.revenue
+        units[k] += line.quantity
+        carts[k].add(line.cart_id)
+    return {k: (revenue[k], units[k], len(carts[k])) for k in revenue}

@@ -253,13 +253,15 @@ def test_a_failing_dbt_node_fails_the_run_clearly_and_leaves_the_marts_as_they_w
             "materialize",
             "--select",
             "group:staging or group:core or group:marts",
+            "--partition",
+            "2020-02-02",
             env=built_warehouse,
         )
     finally:
         with connect(url) as conn:
             conn.execute("delete from bronze.carts where run_id = 'test'")
     line = one_error_line(result)
-    assert "fakestore_dbt_models: dbt build failed:" in line
+    assert "fakestore_dbt_partitioned_facts: dbt build failed:" in line
     assert expected in line
     run_id = re.search(r"run ([0-9a-f-]{36}) failed", line).group(1)
     assert any(expected in event for event in failure_events(run_id))

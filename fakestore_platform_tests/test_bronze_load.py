@@ -11,6 +11,7 @@ from fakestore_platform.api.models import validate_records
 from fakestore_platform.bronze.assets import request_windows
 from fakestore_platform.bronze.checks import rejected_share_severity
 from fakestore_platform.bronze.load import bronze_transaction, replacing_cart_partitions
+from fakestore_platform.bronze.tables import ensure_bronze_tables
 from fakestore_platform.warehouse.connection import connect, ensure_database, with_database
 from fakestore_platform_tests.samples import CART, PRODUCT, USER
 
@@ -131,3 +132,15 @@ def test_a_range_is_fetched_a_month_at_a_time() -> None:
 def test_the_rejected_share_warns_then_blocks(share: float, severity: str | None) -> None:
     result = rejected_share_severity(share, warn=0.05, error=0.2)
     assert (result.value if result else None) == severity
+
+
+def test_a_relation_added_by_a_newer_release_reaches_an_existing_warehouse(conn) -> None:
+    ensure_bronze_tables(conn)
+    conn.execute("drop index bronze.products_product_id")
+    conn.execute("insert into bronze.products (product_id, payload, payload_sha256, source_url, extracted_at, run_id)"
+                 " values (1, '{}', 'x', 'u', now(), 'kept')")  # fmt: skip
+    ensure_bronze_tables(conn)
+    assert conn.execute(
+        "select to_regclass('bronze.products_product_id') is not null"
+    ).fetchone() == (True,)
+    assert conn.execute("select run_id from bronze.products").fetchall() == [("kept",)]

@@ -1,8 +1,13 @@
 """The whole graph through Dagster's Python API: bronze -> staging -> core -> marts, with checks."""
 
+import json
+import os
+import subprocess
+import sys
 from datetime import date
 
 import dagster as dg
+import psycopg
 import pytest
 
 from fakestore_platform.runs import materialize
@@ -84,3 +89,100 @@ def test_rerunning_a_partition_keeps_every_count(
     with connect(databases.warehouse) as conn:
         assert row_counts(conn) == before
         assert_warehouse_matches_api(conn, api_data)
+
+
+PII_NAMES = (
+    "email",
+    "phone",
+    "password",
+    "street",
+    "number",
+    "zipcode",
+    "lat",
+    "long",
+    "firstname",
+    "lastname",
+)
+
+
+def test_the_reader_role_reads_every_mart_and_nothing_else(
+    run_count_and_evaluations, databases, platform_env
+) -> None:
+    reader = databases.warehouse.replace(
+        "postgres:@", f"fakestore_reader:{platform_env['FAKESTORE_READER_PASSWORD']}@"
+    )
+    with connect(databases.warehouse) as conn:
+        marts = [
+            name
+            for (name,) in conn.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts'"
+            )
+        ]
+        elsewhere = conn.execute(
+            "select table_schema, table_name from information_schema.tables where table_schema in ('bronze', 'staging', 'core')"
+        ).fetchall()
+    assert "mart_sales_overview" in marts
+    assert len(elsewhere) >= 10
+    with connect(reader, autocommit=True) as conn:
+        assert conn.execute("select current_user").fetchone() == ("fakestore_reader",)
+        for mart in marts:
+            conn.execute(f"select * from marts.{mart} limit 1").fetchall()
+        for schema, table in elsewhere:
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(f'select 1 from "{schema}"."{table}" limit 1')
+
+
+def test_no_mart_holds_pii_by_column_name_or_content(
+    run_count_and_evaluations, databases, api_data: ApiData
+) -> None:
+    # Values that identify a person (a bare first name could be a brand in a product title).
+    pii_values = {
+        value.lower()
+        for user in api_data.users
+        for value in (
+            user["email"], user["phone"], user["password"], user["address"]["street"], user["address"]["zipcode"],
+            user["address"]["geolocation"]["lat"], user["address"]["geolocation"]["long"],
+            f"{user['name']['firstname']} {user['name']['lastname']}",
+        )
+    }  # fmt: skip
+    with connect(databases.warehouse) as conn:
+        columns = conn.execute(
+            "select table_name, column_name from information_schema.columns where table_schema = 'marts'"
+        ).fetchall()
+        assert columns
+        for table, column in columns:
+            assert not any(name in column.lower().split("_") for name in PII_NAMES), (
+                f"{table}.{column}"
+            )
+        for table in {table for table, _ in columns}:
+            for (row,) in conn.execute(f"select t::text from marts.{table} as t"):
+                assert not any(value in row.lower() for value in pii_values if len(value) > 3), (
+                    table
+                )
+
+
+def test_dbt_docs_are_generated_offline_with_every_mart_described(
+    run_count_and_evaluations, settings
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FAKESTORE_", "DAGSTER_"))}
+    result = subprocess.run(
+        [sys.executable, "-m", "fakestore_platform.cli", "docs"],
+        env=env | {"FAKESTORE_HOME": str(settings.home)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    catalog = json.loads((settings.home / "dbt-docs" / "catalog.json").read_text())
+    manifest = json.loads((settings.home / "dbt-docs" / "manifest.json").read_text())
+    marts = [
+        node
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["schema"] == "marts"
+    ]
+    assert len(marts) == 6
+    for mart in marts:
+        assert mart["description"], mart["name"]
+        built = catalog["nodes"][mart["unique_id"]]["columns"]
+        assert set(built) == set(mart["columns"]), mart["name"]  # every built column documented
+        assert all(column["description"] for column in mart["columns"].values()), mart["name"]

@@ -2,8 +2,9 @@
 
 Every scenario materializes through `fakestore-platform materialize` (a subprocess, the real
 Dagster and dbt machinery) from the local API, into a warehouse database of its own, and is held
-against a fault-free run of the same data. `make test-reliability` runs only these and writes the
-figures to docs/RELIABILITY.md.
+against a fault-free run of the same data. `make test-reliability` runs them all and writes the
+figures to docs/RELIABILITY.md; `make test` leaves out the `slow` ones (several runs each), whose
+fast counterparts it keeps: the demo through 30% faults, a connection killed mid-COPY in the loader.
 """
 
 from __future__ import annotations
@@ -161,6 +162,7 @@ def reliability_report() -> Iterator[None]:
         Path(target).write_text(render_report(FIGURES))
 
 
+@pytest.mark.slow
 def test_thirty_percent_transport_faults_leave_the_fault_free_warehouse_run_after_run(
     databases, baseline: WarehouseSnapshot
 ) -> None:
@@ -301,6 +303,7 @@ def _kill_the_first_carts_load(url: str, done: threading.Event, killed: list[int
             time.sleep(0.005)
 
 
+@pytest.mark.slow
 def test_killing_the_database_connection_mid_load_retries_to_exactly_one_copy(
     databases, baseline: WarehouseSnapshot
 ) -> None:

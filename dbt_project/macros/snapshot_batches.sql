@@ -13,3 +13,20 @@
     from {{ relation }}
     order by {{ key }}, extracted_at desc{% if tie_breaker %}, {{ tie_breaker }}{% endif %}
 {%- endmacro %}
+
+{#- Every row of each key's most recently extracted copy, for copies that span rows (a cart's lines):
+    the rows ranked first by extracted_at (then the tie breaker) within the key, with that rank as
+    extract_rank. A window, not a join back to the copies: no multi-column join to misestimate. -#}
+{% macro latest_extract_rows(relation, key, tie_breaker=none) -%}
+    select *
+    from (
+        select
+            *,
+            rank() over (
+                partition by {{ key }}
+                order by extracted_at desc{% if tie_breaker %}, {{ tie_breaker }}{% endif %}
+            ) as extract_rank
+        from {{ relation }}
+    ) as ranked_copies
+    where extract_rank = 1
+{%- endmacro %}

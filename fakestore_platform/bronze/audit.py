@@ -12,7 +12,7 @@ import psycopg
 
 from fakestore_platform.api.client import FakeStoreClient
 from fakestore_platform.bronze.load import LoadCounts
-from fakestore_platform.warehouse.ddl import ensure_tables
+from fakestore_platform.warehouse.ddl import ensure_tables, relations_created_by
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ class IngestionProgress:
 
 
 def ensure_audit_tables(conn: psycopg.Connection) -> None:
-    ensure_tables(conn, ["audit.ingestion_runs"], DDL)
+    ensure_tables(conn, relations_created_by("audit", DDL), DDL)
 
 
 @contextmanager

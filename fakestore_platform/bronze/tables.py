@@ -6,7 +6,7 @@ import psycopg
 from psycopg import sql
 
 from fakestore_platform.api.models import Entity
-from fakestore_platform.warehouse.ddl import ensure_tables
+from fakestore_platform.warehouse.ddl import ensure_tables, relations_created_by
 
 SCHEMA = "bronze"
 REJECTED_TABLE = "rejected_records"
@@ -57,6 +57,7 @@ DDL = (
     + _payload_table("carts", "cart_id", partitioned=True)
     + """
 create index if not exists carts_partition_date on bronze.carts (partition_date);
+create index if not exists products_product_id on bronze.products (product_id, extracted_at);
 
 create table if not exists bronze.rejected_records (
     entity text not null,
@@ -79,4 +80,4 @@ def table(name: str) -> sql.Identifier:
 
 
 def ensure_bronze_tables(conn: psycopg.Connection) -> None:
-    ensure_tables(conn, [f"{SCHEMA}.{name}" for name in (*ID_COLUMNS, REJECTED_TABLE)], DDL)
+    ensure_tables(conn, relations_created_by(SCHEMA, DDL), DDL)

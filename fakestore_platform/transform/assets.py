@@ -1,37 +1,34 @@
-"""The dbt models as Dagster assets: `dbt build` runs models and their tests (asset checks) in one go."""
+"""The dbt models as Dagster assets: `dbt build` runs models and their tests (asset checks) in one go.
 
+The incremental facts (dbt tag `partitioned`) are their own assets with the carts partitions, so a
+run for some days rebuilds only those days; the other models are built whole.
+"""
+
+import json
 import os
 from collections.abc import Iterator
+from datetime import date, timedelta
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
+from fakestore_platform.bronze.partitions import carts_partitions
 from fakestore_platform.transform.project import dbt_project
 from fakestore_platform.transform.translator import FakestoreDbtTranslator
 from fakestore_platform.warehouse.resource import Warehouse
+from fakestore_platform.warehouse.roles import ensure_reader_role
+
+PARTITIONED = "tag:partitioned"
 
 
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    project=dbt_project,
-    dagster_dbt_translator=FakestoreDbtTranslator(),
-    name="fakestore_dbt_models",
-    backfill_policy=dg.BackfillPolicy.single_run(),
-)
-def fakestore_dbt_models(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse
-) -> Iterator[Any]:
-    # dbt reads its connection from env vars only and DbtCliResource passes on os.environ: the
-    # run worker resolves the warehouse (starting the embedded server if needed) and exports it.
-    os.environ.update(warehouse.dbt_env())
-    invocation = dbt.cli(["build"], context=context, raise_on_error=False)
-    yield from invocation.stream()
-    if not invocation.is_successful():
-        raise dg.Failure(
-            description=dbt_failure_summary(invocation.get_artifact("run_results.json")),
-            allow_retries=False,
-        )
+def partition_vars(start: date, end: date) -> dict[str, str]:
+    """The dbt vars of a partition window [start, end): its first and last day, inclusive."""
+    return {"min_date": start.isoformat(), "max_date": (end - timedelta(days=1)).isoformat()}
+
+
+def dbt_build_args(dbt_vars: dict[str, str] | None = None) -> list[str]:
+    return ["build", *(["--vars", json.dumps(dbt_vars)] if dbt_vars else [])]
 
 
 def dbt_failure_summary(run_results: dict[str, Any]) -> str:
@@ -42,3 +39,55 @@ def dbt_failure_summary(run_results: dict[str, Any]) -> str:
         if result["status"] in {"error", "fail", "runtime error"}
     ]
     return "dbt build failed: " + ("; ".join(failed) or "see the dbt log in the run's compute logs")
+
+
+def _dbt_build(
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    warehouse: Warehouse,
+    dbt_vars: dict[str, str] | None = None,
+) -> Iterator[Any]:
+    # dbt reads its connection from env vars only and DbtCliResource passes on os.environ: the
+    # run worker resolves the warehouse (starting the embedded server if needed) and exports it.
+    os.environ.update(warehouse.dbt_env())
+    with warehouse.connect() as conn:
+        ensure_reader_role(conn, warehouse.reader_password)
+    invocation = dbt.cli(dbt_build_args(dbt_vars), context=context, raise_on_error=False)
+    yield from invocation.stream()
+    if not invocation.is_successful():
+        raise dg.Failure(
+            description=dbt_failure_summary(invocation.get_artifact("run_results.json")),
+            allow_retries=False,
+        )
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=FakestoreDbtTranslator(),
+    select=PARTITIONED,
+    partitions_def=carts_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    name="fakestore_dbt_partitioned_facts",
+)
+def fakestore_dbt_partitioned_facts(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse
+) -> Iterator[Any]:
+    window = context.partition_time_window
+    yield from _dbt_build(
+        context, dbt, warehouse, partition_vars(window.start.date(), window.end.date())
+    )
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=FakestoreDbtTranslator(),
+    exclude=PARTITIONED,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    name="fakestore_dbt_models",
+)
+def fakestore_dbt_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse
+) -> Iterator[Any]:
+    yield from _dbt_build(context, dbt, warehouse)

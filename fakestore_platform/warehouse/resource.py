@@ -6,7 +6,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import psycopg
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, EnvVar
 from pydantic import Field
 
 from fakestore_platform.settings import Settings
@@ -27,9 +27,21 @@ class Warehouse(ConfigurableResource):
     )
     home: str = Field(description="FAKESTORE_HOME: where the embedded server keeps its data.")
 
+    reader_password: str | None = Field(
+        default=None,
+        description="Password of the fakestore_reader role (FAKESTORE_READER_PASSWORD).",
+    )
+
     @classmethod
     def from_settings(cls, settings: Settings) -> Warehouse:
-        return cls(url=settings.warehouse_url, home=str(settings.home))
+        # Secrets go in as EnvVar: the UI shows the variable's name, never its value.
+        return cls(
+            url=EnvVar("FAKESTORE_WAREHOUSE_URL") if settings.warehouse_url else None,
+            home=str(settings.home),
+            reader_password=EnvVar("FAKESTORE_READER_PASSWORD")
+            if settings.reader_password
+            else None,
+        )
 
     def resolve_url(self) -> str:
         if self.url:

@@ -1,8 +1,30 @@
+{#- Type 2, derived from every catalogue snapshot batch: see the doc block scd2_from_batches. -#}
 with
 
-products as (
+product_batches as (
 
-    select * from {{ ref('stg_products') }}
+    select
+        product_id,
+        title_trimmed as title,
+        category,
+        price,
+        description,
+        image_url,
+        rating_rate,
+        rating_count,
+        extracted_at
+    from {{ ref('stg_product_batches') }}
+
+),
+
+versions as (
+
+    {{ snapshot_batch_versions(
+        'product_batches',
+        key='product_id',
+        tracked_columns=['price', 'title', 'category'],
+        attribute_columns=['description', 'image_url', 'rating_rate', 'rating_count']
+    ) }}
 
 ),
 
@@ -11,10 +33,11 @@ final as (
     select
 
         ---------- ids
+        {{ version_key('product_id', 'valid_from') }} as product_sk,
         product_id,
 
         ---------- strings
-        title_trimmed as title,
+        title,
         category,
         description,
         image_url,
@@ -23,11 +46,19 @@ final as (
         price,
         rating_rate,
         rating_count,
+        version_number,
+
+        ---------- validity
+        valid_from,
+        valid_to,
+        is_current,
+        ended_by_removal,
 
         ---------- lineage
-        extracted_at as catalogue_extracted_at
+        first_seen_at,
+        last_seen_at
 
-    from products
+    from versions
 
 )
 

@@ -1,8 +1,34 @@
+{#- Type 2, derived from every users snapshot batch: see the doc block scd2_from_batches. -#}
 with
 
-users as (
+user_batches as (
 
-    select * from {{ ref('stg_users') }}
+    select
+        user_id,
+        city,
+        street,
+        street_number,
+        zipcode,
+        latitude,
+        longitude,
+        username,
+        email,
+        firstname,
+        lastname,
+        phone,
+        extracted_at
+    from {{ ref('stg_user_batches') }}
+
+),
+
+versions as (
+
+    {{ snapshot_batch_versions(
+        'user_batches',
+        key='user_id',
+        tracked_columns=['city', 'street', 'street_number', 'zipcode', 'latitude', 'longitude'],
+        attribute_columns=['username', 'email', 'firstname', 'lastname', 'phone']
+    ) }}
 
 ),
 
@@ -11,6 +37,7 @@ final as (
     select
 
         ---------- ids
+        {{ version_key('user_id', 'valid_from') }} as user_sk,
         user_id,
 
         ---------- strings
@@ -28,10 +55,20 @@ final as (
         latitude,
         longitude,
 
-        ---------- lineage
-        extracted_at as users_extracted_at
+        ---------- numerics
+        version_number,
 
-    from users
+        ---------- validity
+        valid_from,
+        valid_to,
+        is_current,
+        ended_by_removal,
+
+        ---------- lineage
+        first_seen_at,
+        last_seen_at
+
+    from versions
 
 )
 

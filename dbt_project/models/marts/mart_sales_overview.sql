@@ -1,13 +1,13 @@
-{#- Inner joins: fact_cart_items' relationships tests guarantee every line has its product and user,
-    and the reconciliation test proves no line was dropped. -#}
+{#- Inner joins: fact_cart_items' not_null and relationships tests guarantee every line has its product
+    and user version, and the reconciliation test proves no line was dropped. -#}
 with
 
 cart_items as (
 
     select
         cart_id,
-        product_id,
-        user_id,
+        product_sk,
+        user_sk,
         order_date,
         quantity,
         line_revenue
@@ -15,19 +15,19 @@ cart_items as (
 
 ),
 
-products as (
+product_versions as (
 
     select
-        product_id,
+        product_sk,
         category
     from {{ ref('dim_products') }}
 
 ),
 
-customers as (
+customer_versions as (
 
     select
-        user_id,
+        user_sk,
         city
     from {{ ref('dim_users') }}
 
@@ -37,20 +37,20 @@ final as (
 
     select
         cart_items.order_date,
-        products.category,
-        customers.city as customer_city,
+        product_versions.category,
+        customer_versions.city as customer_city,
         count(distinct cart_items.cart_id) as carts,
         sum(cart_items.quantity) as units_sold,
         {{ money('sum(cart_items.line_revenue)') }} as gross_revenue
     from cart_items
-    inner join products
-        on cart_items.product_id = products.product_id
-    inner join customers
-        on cart_items.user_id = customers.user_id
+    inner join product_versions
+        on cart_items.product_sk = product_versions.product_sk
+    inner join customer_versions
+        on cart_items.user_sk = customer_versions.user_sk
     group by
         cart_items.order_date,
-        products.category,
-        customers.city
+        product_versions.category,
+        customer_versions.city
 
 )
 

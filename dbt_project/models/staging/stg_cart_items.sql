@@ -1,44 +1,34 @@
+{#- The lines of each cart's latest copy that has lines; stg_carts keeps the same copy (the same
+    order of copies) unless its latest copy has none, which the join below drops. -#}
 with
 
-source as (
+latest_copy_lines as (
 
-    {{ latest_extract_per_key(source('bronze', 'carts'), 'cart_id', tie_breaker='partition_date desc') }}
-
-),
-
-cart_lines as (
-
-    select
-        source.cart_id,
-        source.partition_date,
-        source.payload,
-        line.line_number,
-        line.line_payload
-    from source
-    cross join lateral jsonb_array_elements(source.payload -> 'products')
-        with ordinality as line (line_payload, line_number)
+    {{ latest_extract_rows(ref('stg_cart_item_partitions'), 'cart_id', tie_breaker='order_date desc') }}
 
 ),
 
-renamed as (
+carts as (
+
+    select * from {{ ref('stg_carts') }}
+
+),
+
+final as (
 
     select
-
-        ---------- ids
-        cart_id::text || '-' || line_number::text as cart_item_id,
-        cart_id,
-        line_number::integer as line_number,
-        (line_payload ->> 'productId')::integer as product_id,
-        (payload ->> 'userId')::integer as user_id,
-
-        ---------- numerics
-        (line_payload ->> 'quantity')::integer as quantity,
-
-        ---------- dates
-        partition_date as order_date
-
-    from cart_lines
+        latest_copy_lines.cart_item_id,
+        latest_copy_lines.cart_id,
+        latest_copy_lines.line_number,
+        latest_copy_lines.product_id,
+        latest_copy_lines.user_id,
+        latest_copy_lines.quantity,
+        latest_copy_lines.order_date
+    from latest_copy_lines
+    inner join carts
+        on latest_copy_lines.cart_id = carts.cart_id
+        and carts.line_count > 0
 
 )
 
-select * from renamed
+select * from final

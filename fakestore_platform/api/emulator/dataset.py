@@ -28,6 +28,8 @@ class EmulatorConfig:
     start: date = date(2020, 1, 1)
     days: int = 62
     seed: int = 42
+    # (product id, new price) pairs: the store repricing a product, for point-in-time tests.
+    repriced: tuple[tuple[int, float], ...] = ()
 
     def __post_init__(self) -> None:
         for name, minimum in (("products", 1), ("users", 1), ("carts", 0), ("days", 1)):
@@ -132,7 +134,9 @@ class FakeStoreDataset:
         return (cart for cart in carts if cart["userId"] == user_id)
 
     def _product(self, product_id: int) -> dict[str, Any]:
-        return product_record(self.config.seed, product_id, self.config.products)
+        record = product_record(self.config.seed, product_id, self.config.products)
+        new_price = dict(self.config.repriced).get(product_id)
+        return record if new_price is None else record | {"price": new_price}
 
     def _day_carts(self, day: int) -> list[tuple[int, dict[str, Any]]]:
         """A day's carts in id order, each with its time in microseconds since the first day."""

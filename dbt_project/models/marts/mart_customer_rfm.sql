@@ -1,0 +1,101 @@
+{#- Scores and segments: see the doc block mart_customer_rfm. -#}
+{%- set rfm_as_of = day_var('rfm_as_of') %}
+with
+
+carts as (
+
+    select
+        user_id,
+        order_date,
+        cart_revenue
+    from {{ ref('fact_carts') }}
+
+),
+
+{#- The latest version of each user: the current username, or the last one of a user who left. -#}
+customers as (
+
+    select distinct on (user_id)
+        user_id,
+        username
+    from {{ ref('dim_users') }}
+    order by user_id, valid_from desc
+
+),
+
+{#- rfm_as_of when set, else the latest cart date. -#}
+as_of as (
+
+    select
+        coalesce(
+            {{ "'" ~ rfm_as_of ~ "'" if rfm_as_of is not none else 'null' }}::date,
+            max(order_date)
+        ) as as_of_date
+    from carts
+
+),
+
+customer_carts as (
+
+    select
+        carts.user_id,
+        as_of.as_of_date - max(carts.order_date) as recency_days,
+        count(*) as frequency,
+        sum(carts.cart_revenue) as monetary
+    from carts
+    inner join as_of
+        on carts.order_date <= as_of.as_of_date
+    group by
+        carts.user_id,
+        as_of.as_of_date
+
+),
+
+{#- ntile splits ties by user_id, so equal values may straddle two scores but every run agrees. -#}
+scored as (
+
+    select
+        *,
+        ntile(5) over (order by recency_days desc, user_id) as r_score,
+        ntile(5) over (order by frequency, user_id) as f_score,
+        ntile(5) over (order by monetary, user_id) as m_score
+    from customer_carts
+
+),
+
+final as (
+
+    select
+        scored.user_id,
+        customers.username,
+        scored.recency_days,
+        scored.frequency,
+        {{ money('scored.monetary') }} as monetary,
+        scored.r_score,
+        scored.f_score,
+        scored.m_score,
+        case
+            when scored.r_score >= 4 and scored.f_score >= 4 and scored.m_score >= 4 then 'champions'
+            when scored.r_score >= 3 and scored.f_score >= 4 then 'loyal'
+            when scored.r_score >= 4 then 'potential'
+            when scored.r_score <= 2 and scored.f_score >= 3 then 'at risk'
+            when scored.r_score = 1 then 'lost'
+            else 'needs attention'
+        end as rfm_segment
+    from scored
+    left join customers
+        on scored.user_id = customers.user_id
+
+)
+
+select
+    user_id,
+    username,
+    recency_days,
+    frequency,
+    monetary,
+    r_score,
+    f_score,
+    m_score,
+    rfm_segment
+from final

@@ -1,0 +1,123 @@
+"""History and increments: prices at the time of the sale, one day rebuilt without the others."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from fakestore_platform.api.emulator import EmulatorConfig, serve_in_background
+from fakestore_platform.warehouse.connection import connect, ensure_database, with_database
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def fresh_database(databases, name: str) -> str:
+    url = with_database(databases.warehouse, name)
+    ensure_database(url)
+    with connect(url, autocommit=True) as conn:
+        for schema in ("bronze", "staging", "core", "marts", "audit"):
+            conn.execute(f"drop schema if exists {schema} cascade")
+    return url
+
+
+def materialize(url: str, api_url: str, *args: str) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FAKESTORE_", "DAGSTER_"))}
+    env |= {
+        "FAKESTORE_HOME": os.environ["FAKESTORE_HOME"],
+        "FAKESTORE_WAREHOUSE_URL": url,
+        "FAKESTORE_API_URL": api_url,
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "fakestore_platform.cli", "materialize", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+
+
+def test_a_price_change_keeps_old_carts_revenue_and_prices_new_carts_anew(
+    platform_env, databases
+) -> None:
+    """The store reprices product 1 between two runs. Carts ordered before the second extraction keep
+    the old price and revenue; carts ordered after it (later today) take the new one. (The carts
+    span yesterday and today, so some come after the second run unless the UTC day is ending.)"""
+    url = fresh_database(databases, "history_test")
+    today = datetime.now(UTC).date()
+    store = EmulatorConfig(
+        products=2, users=5, carts=3000, start=today - timedelta(days=1), days=2, seed=21
+    )
+    everything = ("--select", "*", "--partition-range", f"{today - timedelta(days=1)}...{today}")
+    with serve_in_background(store) as api_url:
+        materialize(url, api_url, *everything)
+    with connect(url) as conn:
+        (old_price,) = conn.execute(
+            "select price from core.dim_products where product_id = 1"
+        ).fetchone()
+        revenue_before = dict(
+            conn.execute("select cart_id, cart_revenue from core.fact_carts").fetchall()
+        )
+    new_price = (old_price * 2 + Decimal("0.01")).quantize(Decimal("0.01"))
+
+    with serve_in_background(
+        dataclasses.replace(store, repriced=((1, float(new_price)),))
+    ) as api_url:
+        materialize(url, api_url, *everything)
+    with connect(url) as conn:
+        (repriced_at,) = conn.execute("select max(extracted_at) from bronze.products").fetchone()
+        versions = conn.execute(
+            "select price, valid_from <= '1901-01-01', is_current from core.dim_products where product_id = 1 order by valid_from"
+        ).fetchall()
+        lines = conn.execute(
+            "select ordered_at < %s, unit_price, count(*) from core.fact_cart_items where product_id = 1 group by 1, 2",
+            (repriced_at,),
+        ).fetchall()
+        revenue_after = dict(
+            conn.execute(
+                "select cart_id, cart_revenue from core.fact_carts where ordered_at < %s",
+                (repriced_at,),
+            ).fetchall()
+        )
+    assert versions == [(old_price, True, False), (new_price, False, True)]
+    assert {(before, price) for before, price, _ in lines} == {
+        (True, old_price),
+        (False, new_price),
+    }
+    assert revenue_after == {
+        cart: revenue for cart, revenue in revenue_before.items() if cart in revenue_after
+    }
+    assert len(revenue_after) == len([c for c in revenue_before if c in revenue_after]) > 0
+
+
+def test_a_one_day_run_rewrites_that_day_and_no_other(platform_env, databases) -> None:
+    url = fresh_database(databases, "increment_test")
+    store = EmulatorConfig(products=20, users=30, carts=2000, days=60, seed=5)
+    with serve_in_background(store) as api_url:
+        materialize(url, api_url, "--select", "*", "--partition-range", "2020-01-01...2020-02-29")
+        # xmin is the transaction that wrote a row: unchanged means the row was not rewritten.
+        query = (
+            "select order_date = '2020-02-10', cart_item_id, xmin::text from core.fact_cart_items"
+        )
+        with connect(url) as conn:
+            before = conn.execute(query).fetchall()
+        materialize(url, api_url, "--select", 'key:"bronze/carts"+', "--partition", "2020-02-10")
+        with connect(url) as conn:
+            after = conn.execute(query).fetchall()
+            (days_in_facts,) = conn.execute(
+                "select count(distinct order_date) from core.fact_cart_items"
+            ).fetchone()
+    other_days = {row for row in before if not row[0]}
+    assert other_days and other_days <= set(after)  # every other day's row untouched
+    that_day_before = {(item, xmin) for on_day, item, xmin in before if on_day}
+    that_day_after = {(item, xmin) for on_day, item, xmin in after if on_day}
+    assert {item for item, _ in that_day_after} == {item for item, _ in that_day_before} != set()
+    assert not that_day_before & that_day_after  # the day itself was rewritten
+    assert len(after) == len(before)
+    assert days_in_facts == 60
