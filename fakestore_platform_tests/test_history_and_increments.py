@@ -25,7 +25,8 @@ def fresh_database(databases, name: str) -> str:
     return url
 
 
-def materialize(url: str, api_url: str, *args: str) -> None:
+def materialize(url: str, api_url: str, *args: str) -> str:
+    """`fakestore-platform materialize <args>` against this warehouse and API; its output."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FAKESTORE_", "DAGSTER_"))}
     env |= {
         "FAKESTORE_HOME": os.environ["FAKESTORE_HOME"],
@@ -41,6 +42,7 @@ def materialize(url: str, api_url: str, *args: str) -> None:
         timeout=900,
     )
     assert result.returncode == 0, result.stderr[-4000:]
+    return result.stdout
 
 
 def test_a_price_change_keeps_old_carts_revenue_and_prices_new_carts_anew(
