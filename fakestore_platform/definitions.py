@@ -4,10 +4,19 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from fakestore_platform.api.resource import FakeStoreApi
+from fakestore_platform.automation.conditions import dbt_follows_bronze
+from fakestore_platform.automation.new_carts import new_carts
+from fakestore_platform.automation.run_failures import FailureWebhook, record_run_failures
+from fakestore_platform.automation.schedules import daily_carts, daily_snapshots
 from fakestore_platform.bronze.assets import bronze_carts, bronze_products, bronze_users
 from fakestore_platform.bronze.checks import bronze_checks
 from fakestore_platform.checks.reconciliation import reconciliation_checks
-from fakestore_platform.jobs import all_assets_job
+from fakestore_platform.jobs import (
+    all_assets_job,
+    asset_checks_job,
+    bronze_carts_job,
+    bronze_snapshots_job,
+)
 from fakestore_platform.settings import current_settings
 from fakestore_platform.transform.assets import (
     fakestore_dbt_models,
@@ -27,10 +36,13 @@ defs = dg.Definitions(
         fakestore_dbt_partitioned_facts,
     ],
     asset_checks=[*bronze_checks, *reconciliation_checks],
-    jobs=[all_assets_job],
+    jobs=[all_assets_job, bronze_carts_job, bronze_snapshots_job, asset_checks_job],
+    schedules=[daily_carts, daily_snapshots],
+    sensors=[new_carts, dbt_follows_bronze, record_run_failures],
     resources={
         "fakestore_api": FakeStoreApi.from_settings(settings),
         "warehouse": Warehouse.from_settings(settings),
         "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
+        "failure_webhook": FailureWebhook.from_settings(settings),
     },
 )

@@ -1,7 +1,17 @@
-"""Jobs: the whole graph in one run, which `make demo` launches and the UI offers."""
+"""Jobs: what schedules, sensors and `dagster job` commands launch by name.
+
+Only bronze is targeted by schedules and sensors; the dbt assets follow by their automation
+conditions, so no job wires bronze to dbt.
+"""
 
 import dagster as dg
 
+from fakestore_platform.bronze.assets import (
+    LOADED_CHECK,
+    bronze_carts,
+    bronze_products,
+    bronze_users,
+)
 from fakestore_platform.bronze.partitions import carts_partitions
 
 all_assets_job = dg.define_asset_job(
@@ -9,4 +19,32 @@ all_assets_job = dg.define_asset_job(
     selection=dg.AssetSelection.all(),
     partitions_def=carts_partitions,
     description="Bronze, then every dbt model and test, then the checks; a carts partition range is one run.",
+)
+
+bronze_carts_job = dg.define_asset_job(
+    "bronze_carts",
+    selection=dg.AssetSelection.assets(bronze_carts),
+    partitions_def=carts_partitions,
+    description="The carts of some days from the API into bronze; the dbt assets follow on their own.",
+)
+
+bronze_snapshots_job = dg.define_asset_job(
+    "bronze_snapshots",
+    selection=dg.AssetSelection.assets(bronze_products, bronze_users),
+    description="A snapshot of the products and the users; the dbt assets follow on their own.",
+)
+
+# The bronze load check is part of the load itself (it compares what the run fetched with what it
+# wrote), so it cannot run alone; every other check, dbt tests included, can.
+_LOAD_CHECKS = dg.AssetSelection.checks(
+    *(
+        dg.AssetCheckKey(asset.key, LOADED_CHECK)
+        for asset in (bronze_products, bronze_users, bronze_carts)
+    )
+)
+
+asset_checks_job = dg.define_asset_job(
+    "asset_checks",
+    selection=dg.AssetSelection.all_asset_checks() - _LOAD_CHECKS,
+    description="Every asset check against the warehouse as it is, materializing nothing.",
 )

@@ -10,6 +10,7 @@ from functools import cache, partial
 from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fakestore_platform.errors import SettingsError
 
@@ -36,6 +37,13 @@ class Settings:
     run_retries: int
     run_retry_delay: float
     reader_password: str | None
+    carts_schedule_cron: str
+    snapshots_schedule_cron: str
+    schedule_timezone: str
+    carts_lookback_days: int
+    carts_sensor_interval: int
+    automation_interval: int
+    failure_webhook_url: str | None
 
     @property
     def embedded_pgdata(self) -> Path:
@@ -49,7 +57,7 @@ class Settings:
 def _http_url(name: str, raw: str) -> str:
     parts = urlsplit(raw)
     if parts.scheme not in {"http", "https"} or not parts.netloc:
-        raise SettingsError(f"{name} must be an http(s) URL like {REAL_API_URL}, got {raw!r}")
+        raise SettingsError(f"{name} must be an http(s) URL like https://host.example, got {raw!r}")
     return raw.rstrip("/")
 
 
@@ -97,6 +105,26 @@ def _whole_number(name: str, raw: str, *, minimum: int = 1) -> int:
     return int(raw)
 
 
+def _cron(name: str, raw: str) -> str:
+    from dagster._utils.schedules import is_valid_cron_string  # only when a cron is configured
+
+    if not is_valid_cron_string(raw):
+        raise SettingsError(
+            f"{name} must be a cron expression of five fields, like '0 6 * * *', got {raw!r}"
+        )
+    return raw
+
+
+def _timezone(name: str, raw: str) -> str:
+    try:
+        ZoneInfo(raw)
+    except (ValueError, ZoneInfoNotFoundError):
+        raise SettingsError(
+            f"{name} must be an IANA time zone like UTC or Europe/Berlin, got {raw!r}"
+        ) from None
+    return raw
+
+
 def _read(env: Mapping[str, str], name: str, parse: Callable[[str, str], T], default: T) -> T:
     raw = env.get(name, "").strip()
     return parse(name, raw) if raw else default
@@ -134,6 +162,15 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             env, "FAKESTORE_RUN_RETRY_DELAY", partial(_seconds, allow_zero=True), 10.0
         ),
         reader_password=env.get("FAKESTORE_READER_PASSWORD") or None,
+        carts_schedule_cron=_read(env, "FAKESTORE_CARTS_SCHEDULE_CRON", _cron, "0 6 * * *"),
+        snapshots_schedule_cron=_read(env, "FAKESTORE_SNAPSHOTS_SCHEDULE_CRON", _cron, "0 5 * * *"),
+        schedule_timezone=_read(env, "FAKESTORE_SCHEDULE_TIMEZONE", _timezone, "UTC"),
+        carts_lookback_days=_read(
+            env, "FAKESTORE_CARTS_LOOKBACK_DAYS", partial(_whole_number, minimum=0), 2
+        ),
+        carts_sensor_interval=_read(env, "FAKESTORE_CARTS_SENSOR_INTERVAL", _whole_number, 300),
+        automation_interval=_read(env, "FAKESTORE_AUTOMATION_INTERVAL", _whole_number, 30),
+        failure_webhook_url=_read(env, "FAKESTORE_FAILURE_WEBHOOK_URL", _http_url, None),
     )
 
 

@@ -57,6 +57,13 @@ def test_values_are_read_from_the_environment() -> None:
         ("FAKESTORE_REJECTED_SHARE_ERROR", "1.5", "a share from 0 to 1"),
         ("FAKESTORE_RUN_RETRIES", "-1", "whole number of 0 or more"),
         ("FAKESTORE_RUN_RETRY_DELAY", "later", "0 or more"),
+        ("FAKESTORE_CARTS_SCHEDULE_CRON", "every day", "a cron expression of five fields"),
+        ("FAKESTORE_SNAPSHOTS_SCHEDULE_CRON", "61 * * * *", "a cron expression of five fields"),
+        ("FAKESTORE_SCHEDULE_TIMEZONE", "Mars/Olympus", "an IANA time zone"),
+        ("FAKESTORE_CARTS_LOOKBACK_DAYS", "-2", "whole number of 0 or more"),
+        ("FAKESTORE_CARTS_SENSOR_INTERVAL", "0", "whole number of 1 or more"),
+        ("FAKESTORE_AUTOMATION_INTERVAL", "fast", "whole number of 1 or more"),
+        ("FAKESTORE_FAILURE_WEBHOOK_URL", "hooks.example.com/x", "must be an http(s) URL"),
     ],
 )
 def test_each_bad_value_names_the_variable_and_what_it_expects(

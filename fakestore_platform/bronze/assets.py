@@ -12,6 +12,7 @@ from psycopg import sql
 from fakestore_platform.api.client import FakeStoreClient
 from fakestore_platform.api.models import Entity, ValidatedBatch
 from fakestore_platform.api.resource import FakeStoreApi
+from fakestore_platform.automation.freshness import DAILY_FRESHNESS
 from fakestore_platform.bronze.audit import IngestionProgress, audited_ingestion
 from fakestore_platform.bronze.load import (
     BronzeWriter,
@@ -22,7 +23,7 @@ from fakestore_platform.bronze.partitions import carts_partitions
 from fakestore_platform.bronze.tables import REJECTED_TABLE, table
 from fakestore_platform.errors import FakestoreError
 from fakestore_platform.settings import current_settings
-from fakestore_platform.warehouse.resource import Warehouse
+from fakestore_platform.warehouse.resource import WAREHOUSE_POOL, Warehouse
 
 # The API takes any start/end, so a backfill asks for a month at a time, not a day at a time.
 CARTS_REQUEST_DAYS = 31
@@ -119,10 +120,13 @@ def _ingestion(
 def _bronze_asset(
     key: dg.AssetKey, description: str, **kwargs: Any
 ) -> Callable[..., dg.AssetsDefinition]:
-    """What every bronze asset shares: group, owners, retries, single-run backfills, the load check."""
+    """What every bronze asset shares: group, owners, pool, retries, single-run backfills, freshness,
+    the load check."""
     return dg.asset(
         key=key,
         group_name="bronze",
+        pool=WAREHOUSE_POOL,
+        freshness_policy=DAILY_FRESHNESS,
         kinds={"python", "postgres"},
         owners=["team:data-platform"],
         description=description,

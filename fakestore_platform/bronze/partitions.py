@@ -1,6 +1,12 @@
 """The carts' daily partitions: partition D holds the carts dated on UTC day D."""
 
+from datetime import date
+
 import dagster as dg
+from dagster._core.storage.tags import (
+    ASSET_PARTITION_RANGE_END_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+)
 
 from fakestore_platform.settings import current_settings
 
@@ -8,3 +14,14 @@ from fakestore_platform.settings import current_settings
 carts_partitions = dg.DailyPartitionsDefinition(
     start_date=current_settings().carts_start.isoformat(), timezone="UTC", end_offset=1
 )
+
+
+def carts_range_request(first: date, last: date, run_key: str | None = None) -> dg.RunRequest:
+    """One run for the carts of days first..last: the assets' single-run backfill policy allows it."""
+    return dg.RunRequest(
+        run_key=run_key,
+        tags={
+            ASSET_PARTITION_RANGE_START_TAG: first.isoformat(),
+            ASSET_PARTITION_RANGE_END_TAG: last.isoformat(),
+        },
+    )

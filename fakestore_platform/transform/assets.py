@@ -16,7 +16,7 @@ from dagster_dbt import DbtCliResource, dbt_assets
 from fakestore_platform.bronze.partitions import carts_partitions
 from fakestore_platform.transform.project import dbt_project
 from fakestore_platform.transform.translator import FakestoreDbtTranslator
-from fakestore_platform.warehouse.resource import Warehouse
+from fakestore_platform.warehouse.resource import WAREHOUSE_POOL, Warehouse
 from fakestore_platform.warehouse.roles import ensure_reader_role
 
 PARTITIONED = "tag:partitioned"
@@ -68,6 +68,7 @@ def _dbt_build(
     select=PARTITIONED,
     partitions_def=carts_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
+    pool=WAREHOUSE_POOL,
     name="fakestore_dbt_partitioned_facts",
 )
 def fakestore_dbt_partitioned_facts(
@@ -85,6 +86,7 @@ def fakestore_dbt_partitioned_facts(
     dagster_dbt_translator=FakestoreDbtTranslator(),
     exclude=PARTITIONED,
     backfill_policy=dg.BackfillPolicy.single_run(),
+    pool=WAREHOUSE_POOL,
     name="fakestore_dbt_models",
 )
 def fakestore_dbt_models(

@@ -4,11 +4,16 @@ from collections.abc import Mapping
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtProject
+
+from fakestore_platform.automation.conditions import follows_parents
+from fakestore_platform.automation.freshness import DAILY_FRESHNESS
+from fakestore_platform.settings import current_settings
 
 
 class FakestoreDbtTranslator(DagsterDbtTranslator):
-    """Sources become the bronze assets' keys; models are keyed and grouped by their folder.
+    """Sources become the bronze assets' keys; models are keyed and grouped by their folder, follow
+    their parents by an automation condition, and the marts carry a freshness policy.
 
     `bronze.carts` in dbt is the asset `bronze/carts` in Dagster, so bronze and dbt form one graph.
     """
@@ -32,3 +37,18 @@ class FakestoreDbtTranslator(DagsterDbtTranslator):
         if dbt_resource_props["resource_type"] == "source":
             return None
         return self._layer(dbt_resource_props)
+
+    def get_automation_condition(
+        self, dbt_resource_props: Mapping[str, Any]
+    ) -> dg.AutomationCondition | None:
+        return follows_parents(current_settings().carts_lookback_days)
+
+    def get_asset_spec(
+        self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
+    ) -> dg.AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        return (
+            spec.replace_attributes(freshness_policy=DAILY_FRESHNESS)
+            if spec.group_name == "marts"
+            else spec
+        )

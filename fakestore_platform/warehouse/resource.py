@@ -18,6 +18,9 @@ from fakestore_platform.warehouse.connection import (
 )
 from fakestore_platform.warehouse.embedded import EmbeddedPostgres
 
+# The concurrency pool of every step that writes the warehouse; dagster.yaml sets its limit.
+WAREHOUSE_POOL = "warehouse"
+
 
 class Warehouse(ConfigurableResource):
     """The warehouse database: the configured URL, or the embedded server under `home`."""

@@ -9,7 +9,9 @@ from fakestore_platform.api.emulator.dataset import EmulatorConfig, FakeStoreDat
 from fakestore_platform.api.emulator.faults import FaultConfig, FaultLog
 from fakestore_platform.api.emulator.server import (
     FaultyServer,
+    GrowingServer,
     serve_forever,
+    serve_growing,
     serve_in_background,
     serve_with_faults,
 )
@@ -20,8 +22,10 @@ __all__ = [
     "FaultConfig",
     "FaultLog",
     "FaultyServer",
+    "GrowingServer",
     "create_app",
     "serve_forever",
+    "serve_growing",
     "serve_in_background",
     "serve_with_faults",
 ]

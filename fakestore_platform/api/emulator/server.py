@@ -25,6 +25,18 @@ class FaultyServer:
     log: FaultLog
 
 
+@dataclass(frozen=True)
+class GrowingServer:
+    """A running emulator whose store can change while it serves: a new day's carts arriving."""
+
+    url: str
+    app: Starlette
+
+    def serve(self, config: EmulatorConfig) -> None:
+        """Serve `config`'s store from the next request on."""
+        self.app.state.dataset = FakeStoreDataset(config)
+
+
 @contextmanager
 def _serving(app: Starlette, host: str, port: int) -> Iterator[str]:
     """Serve `app` on a thread until the block exits and yield its base URL."""
@@ -51,6 +63,16 @@ def serve_in_background(
     """Serve the emulator until the block exits and yield its base URL; port 0 picks a free port."""
     with _serving(create_app(FakeStoreDataset(config)), host, port) as url:
         yield url
+
+
+@contextmanager
+def serve_growing(
+    config: EmulatorConfig, host: str = "127.0.0.1", port: int = 0
+) -> Iterator[GrowingServer]:
+    """Serve the emulator as serve_in_background does, letting the caller replace its store."""
+    app = create_app(FakeStoreDataset(config))
+    with _serving(app, host, port) as url:
+        yield GrowingServer(url=url, app=app)
 
 
 @contextmanager

@@ -1,6 +1,8 @@
 {{ config(indexes=[{'columns': ['order_date']}, {'columns': ['cart_id']}]) }}
 {#- Incremental by the carts window (folder config in dbt_project.yml, doc block carts_window); each
-    line priced point in time (doc block point_in_time). -#}
+    line priced point in time (doc block point_in_time). Bronze's carts are read through staging's
+    views; the direct dependency below tells Dagster that partition D here follows partition D there. -#}
+-- depends_on: {{ source('bronze', 'carts') }}
 with
 
 cart_partitions as (

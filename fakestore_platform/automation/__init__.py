@@ -1,0 +1,1 @@
+"""What runs the graph without anyone clicking: schedules, sensors, automation conditions, freshness."""

@@ -1,0 +1,52 @@
+"""When a dbt asset materializes on its own: after its parents update, never past a failed check.
+
+Dagster's `eager()` waits until no parent partition is missing, which for a parent with a partition
+per day since 2020 means never; and it looks only at today's partition, which would leave a day the
+sensor loaded late unbuilt. So the condition here is eager, with those two things changed.
+"""
+
+from datetime import timedelta
+
+import dagster as dg
+
+from fakestore_platform.bronze.assets import BRONZE_CARTS
+from fakestore_platform.settings import current_settings
+
+AC = dg.AutomationCondition
+
+# Daily partitioned parents and children share partition D, so D's update is D's trigger.
+DAILY_PARTITIONED = dg.AssetSelection.assets(BRONZE_CARTS) | dg.AssetSelection.tag(
+    "partitioned", ""
+)
+
+
+def follows_parents(lookback_days: int) -> dg.AutomationCondition:
+    """Materialize when a parent updates, once every parent has some data and none is in progress,
+    and unless a parent's blocking check failed.
+
+    A partitioned model rebuilds the days its daily parents updated; an update of an unpartitioned
+    parent (a dimension) rebuilds the recent days only: today and `lookback_days` before it.
+    """
+    recent = AC.in_latest_time_window(timedelta(days=lookback_days))
+    trigger = (recent & (AC.newly_missing() | AC.any_deps_updated())) | AC.any_deps_updated().allow(
+        DAILY_PARTITIONED
+    )
+    return (
+        trigger.since_last_handled().with_label("a parent updated")
+        & AC.all_deps_match(~AC.missing() | AC.will_be_requested()).with_label(
+            "every parent has data"
+        )
+        & ~AC.any_deps_in_progress()
+        & ~AC.in_progress()
+        & AC.all_deps_blocking_checks_passed()
+    ).with_label("follows its parents")
+
+
+# On by default: this sensor is what makes dbt follow bronze, there is no job wiring them.
+dbt_follows_bronze = dg.AutomationConditionSensorDefinition(
+    "dbt_follows_bronze",
+    target=dg.AssetSelection.all(),
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=current_settings().automation_interval,
+    description="Evaluates the dbt assets' automation conditions and launches what they request.",
+)
