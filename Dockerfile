@@ -1,0 +1,60 @@
+# One image for every process of the platform in docker-compose.yml: the code location (the default
+# command), the Dagster webserver and daemon, and the local Fake Store API. Built from the repo root.
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    DBT_SEND_ANONYMOUS_USAGE_STATS=false \
+    DAGSTER_HOME=/opt/dagster/home \
+    FAKESTORE_HOME=/opt/dagster/fakestore
+
+# A fixed uid, so volumes the containers share have one owner and USER can name it by number.
+RUN groupadd --system --gid 10001 dagster \
+    && useradd --system --uid 10001 --gid dagster --create-home --home-dir /home/dagster dagster
+
+WORKDIR /opt/dagster/app
+
+# The dependencies alone, read from pyproject.toml: this layer is rebuilt when they change, not on
+# every code edit.
+COPY pyproject.toml ./
+RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
+        > /tmp/requirements.txt \
+    && pip install --no-cache-dir -r /tmp/requirements.txt \
+    && rm /tmp/requirements.txt
+
+# The dbt manifest is built here, as `make manifest` does, so loading the definitions never parses.
+# dbt parse renders the profile but never connects: placeholders stand in for the warehouse. dbt
+# writes target/ and logs/ beside the project at run time, so the runs' user owns it.
+COPY dbt_project ./dbt_project
+WORKDIR /opt/dagster/app/dbt_project
+RUN FAKESTORE_PG_HOST=parse-only FAKESTORE_PG_USER=parse-only FAKESTORE_PG_DATABASE=parse-only \
+        dbt parse --quiet \
+    && chown -R dagster:dagster /opt/dagster/app/dbt_project
+WORKDIR /opt/dagster/app
+
+# Dagster's instance: the repo's dagster.yaml (storage URL from FAKESTORE_DAGSTER_STORAGE_URL) and
+# the workspace the webserver and daemon load. storage/ holds compute logs, a volume in compose.
+RUN mkdir -p "$DAGSTER_HOME/storage" "$FAKESTORE_HOME" \
+    && chown dagster:dagster "$DAGSTER_HOME" "$DAGSTER_HOME/storage" "$FAKESTORE_HOME"
+COPY dagster.yaml /opt/dagster/home/dagster.yaml
+COPY deploy/workspace.yaml /opt/dagster/home/workspace.yaml
+
+# The package itself, last: it changes most. transform/project.py finds dbt_project two levels above
+# its package, which for an installed package is site-packages, so a link puts the project there.
+COPY pyproject.toml README.md /tmp/build/
+COPY fakestore_platform /tmp/build/fakestore_platform
+RUN pip install --no-cache-dir --no-deps /tmp/build \
+    && rm -rf /tmp/build \
+    && ln -s /opt/dagster/app/dbt_project \
+        "$(python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')/dbt_project"
+
+USER 10001:10001
+
+# Loading the definitions as the runs' user fails the build if the manifest or an import is missing.
+RUN python -c "import fakestore_platform.definitions"
+
+# 4000: the code location's gRPC (this default command); 3000: the webserver; 8765: the local API.
+EXPOSE 4000 3000 8765
+CMD ["dagster", "code-server", "start", "-h", "0.0.0.0", "-p", "4000", "-m", "fakestore_platform.definitions", "--location-name", "fakestore_platform"]
