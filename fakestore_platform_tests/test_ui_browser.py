@@ -1,0 +1,139 @@
+"""The Dagster UI in a real browser: Debian's Chromium, driven by Playwright, against the webserver and
+daemon of `fakestore-platform dev` on the session's PostgreSQL and local Fake Store API.
+
+Screenshots go to a temporary folder, or to FAKESTORE_UI_SCREENSHOTS (docs/img refreshes the
+README's), so `make test` leaves the committed images alone.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import dagster as dg
+import httpx
+import pytest
+
+from fakestore_platform_tests.dev_server import dev_server
+
+try:
+    from playwright.sync_api import Browser, Page, expect, sync_playwright
+except ImportError:
+    pytest.skip(
+        "playwright is not installed: pip install -e '.[dev]' (the browser is Debian's chromium)",
+        allow_module_level=True,
+    )
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Headless as root in a container: no sandbox, no GPU, no small /dev/shm, no background requests.
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+]
+VIEWPORT = {"width": 1600, "height": 1000}
+GROUPS = ("bronze", "staging", "core", "marts")
+BRONZE_ASSETS = ("products", "users", "carts")
+BRONZE_PRODUCTS = dg.AssetKey(["bronze", "products"])
+RUN_ID = re.compile(r"/runs/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$")
+# A page of a webserver sharing two cores with a daemon and run workers can take tens of seconds.
+PAGE_TIMEOUT_MS = 60_000
+# Queued behind whatever the daemon's sensors launched, on a busy two-core machine.
+RUN_TIMEOUT_MS = 240_000
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason=f"{CHROMIUM} is missing: apt-get install -y chromium (.ci/run does; no browser download)",
+)
+
+
+@pytest.fixture(scope="module")
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    target = os.environ.get("FAKESTORE_UI_SCREENSHOTS")
+    folder = Path(target) if target else tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def dagster_ui(
+    platform_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    log = tmp_path_factory.mktemp("dev") / "dev.log"
+    with dev_server(platform_env, log) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport=VIEWPORT)
+    # The community newsletter dialog a first visit opens would cover the page: answered "skip".
+    context.add_init_script("window.localStorage.setItem('communityNux', '\"1\"')")
+    context.set_default_timeout(PAGE_TIMEOUT_MS)
+    expect.set_options(timeout=PAGE_TIMEOUT_MS)  # assertions have a default of their own, 5 s
+    yield context.new_page()
+    context.close()
+
+
+# First in the file, so the graph's screenshot below shows its materialization.
+def test_materializing_bronze_products_from_its_asset_page_succeeds(
+    page: Page, dagster_ui: str, local_api: str, screenshots: Path
+) -> None:
+    page.goto(f"{dagster_ui}/assets/bronze/products")
+    page.get_by_role("button", name=re.compile(r"Materialize$")).click()
+    expect(page.get_by_text("Launched run")).to_be_visible()
+    page.get_by_role("link", name="View", exact=True).click()
+    page.wait_for_url(RUN_ID)
+    run_id = RUN_ID.search(page.url).group(1)
+
+    outcome = page.get_by_text(re.compile(r"^(Success|Failure|Canceled)$"))
+    expect(outcome).to_be_visible(timeout=RUN_TIMEOUT_MS)
+    page.screenshot(path=screenshots / "materialization-succeeded.png")
+    assert outcome.inner_text() == "Success", f"run {run_id} ended {outcome.inner_text()}"
+
+    with dg.DagsterInstance.get() as instance:
+        run = instance.get_run_by_id(run_id)
+        materializations = instance.get_records_for_run(
+            run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION
+        ).records
+    assert run is not None and run.status == dg.DagsterRunStatus.SUCCESS
+    assert run.asset_selection == {BRONZE_PRODUCTS}
+    [materialization] = [m.asset_materialization for m in materializations]
+    products = httpx.get(f"{local_api}/products", timeout=30).json()
+    assert materialization.asset_key == BRONZE_PRODUCTS
+    assert materialization.metadata["dagster/row_count"].value == len(products) > 0
+
+    page.goto(f"{dagster_ui}/assets/bronze/products")
+    expect(page.get_by_text("Row count", exact=True)).to_be_visible()  # from the run's metadata
+    page.screenshot(path=screenshots / "bronze-products.png")
+
+
+def test_the_asset_graph_shows_bronze_staging_core_and_marts(
+    page: Page, dagster_ui: str, screenshots: Path
+) -> None:
+    page.goto(f"{dagster_ui}/asset-groups")
+    graph = page.locator("[data-svg-viewport]")
+    for group in GROUPS:
+        expect(graph.get_by_text(group, exact=True)).to_be_visible()
+    # A collapsed group reads "N assets (fetching statuses)" until its assets' statuses arrive.
+    expect(graph.get_by_text("fetching statuses")).to_have_count(0)
+
+    graph.get_by_text("bronze", exact=True).click()  # expands the group in place
+    for asset in BRONZE_ASSETS:
+        expect(graph.get_by_text(asset, exact=True)).to_be_visible()
+    page.reload()  # the expanded group is in the URL; a fresh load centres the graph on it
+    expect(graph.get_by_text("products", exact=True)).to_be_visible()
+    expect(graph.get_by_text("fetching statuses")).to_have_count(0)
+    page.screenshot(path=screenshots / "asset-graph.png")
