@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
@@ -276,3 +278,15 @@ def test_a_million_carts_answer_a_one_day_query() -> None:
         assert get_json(client, f"/carts/{day[-1]['id'] + 1}")["date"] >= "2020-07-05"
         assert get_json(client, "/carts/1000000")["id"] == 1_000_000
         assert client.get("/carts/1000001").content == b"null"
+
+
+def test_a_later_until_gains_carts_and_keeps_the_history_it_served() -> None:
+    store = EmulatorConfig(carts=700, start=date(2020, 1, 1), days=7)
+    cutoff = datetime(2020, 1, 7, tzinfo=UTC)
+    before = FakeStoreDataset(replace(store, until=cutoff))
+    after = FakeStoreDataset(store)
+    earlier = list(before.iter_carts(None, None))
+    assert earlier == list(after.iter_carts(None, cutoff))  # same ids, dates and lines
+    gained = list(after.iter_carts(cutoff, None))
+    assert gained and all(cart["date"].startswith("2020-01-07") for cart in gained)
+    assert before.cart(gained[0]["id"]) is None and after.cart(gained[0]["id"]) == gained[0]

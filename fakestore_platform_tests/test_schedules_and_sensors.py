@@ -2,7 +2,8 @@
 instance and the local API over HTTP."""
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import dagster as dg
@@ -61,9 +62,10 @@ def test_new_carts_requests_the_days_of_carts_it_has_not_seen_and_keeps_a_cursor
     instance,
 ) -> None:
     today = datetime.now(UTC).date()
-    week = EmulatorConfig(carts=1400, start=today - timedelta(days=7), days=7)  # up to yesterday
+    midnight = datetime.combine(today, time(), tzinfo=UTC)
+    store = EmulatorConfig(carts=1600, start=today - timedelta(days=7), days=8)
     lookback = current_settings().carts_lookback_days
-    with serve_growing(week) as api:
+    with serve_growing(replace(store, until=midnight)) as api:  # carts up to yesterday
         # No cursor and nothing loaded: the recent days only (history is a backfill's job).
         (request,), cursor, _ = _tick(instance, api.url, None)
         assert request.tags[RANGE_START] == (today - timedelta(days=lookback)).isoformat()
@@ -75,7 +77,7 @@ def test_new_carts_requests_the_days_of_carts_it_has_not_seen_and_keeps_a_cursor
         assert requests == [] and same_cursor == cursor and "no carts newer than" in skip
 
         # The store gains a day: that day, and only that day, is requested.
-        api.serve(EmulatorConfig(carts=1600, start=week.start, days=8))
+        api.serve(store)
         (request,), newer, _ = _tick(instance, api.url, cursor)
         assert request.tags[RANGE_START] == request.tags[RANGE_END] == today.isoformat()
         assert newer > cursor and request.run_key.endswith(newer)

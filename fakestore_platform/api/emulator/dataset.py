@@ -30,6 +30,9 @@ class EmulatorConfig:
     seed: int = 42
     # (product id, new price) pairs: the store repricing a product, for point-in-time tests.
     repriced: tuple[tuple[int, float], ...] = ()
+    # Carts dated at or after this moment have not happened yet: serving the same store with a later
+    # `until` is the store gaining carts, its history (ids, dates, lines) unchanged.
+    until: datetime | None = None
 
     def __post_init__(self) -> None:
         for name, minimum in (("products", 1), ("users", 1), ("carts", 0), ("days", 1)):
@@ -84,6 +87,10 @@ class FakeStoreDataset:
         self._origin = datetime.combine(config.start, time(), tzinfo=UTC)
         # _first_ids[day] is the first cart id of that day; the last entry is one past the last id.
         self._first_ids = list(accumulate(_carts_per_day(config), initial=1))
+        self._end_us = config.days * _US_PER_DAY
+        if config.until is not None:
+            until_us = (_as_utc(config.until) - self._origin) // _MICROSECOND
+            self._end_us = max(0, min(self._end_us, until_us))
 
     def products(self) -> list[dict[str, Any]]:
         return [self._product(i) for i in range(1, self.config.products + 1)]
@@ -105,7 +112,7 @@ class FakeStoreDataset:
     ) -> Iterator[dict[str, Any]]:
         """Carts dated in [start, end) (naive means UTC), building only the days they span."""
         low = 0 if start is None else (_as_utc(start) - self._origin) // _MICROSECOND
-        high = self.config.days * _US_PER_DAY
+        high = self._end_us
         if end is not None:
             high = min(high, (_as_utc(end) - self._origin) // _MICROSECOND)
         days = range(max(0, low // _US_PER_DAY), (high - 1) // _US_PER_DAY + 1)
@@ -119,7 +126,8 @@ class FakeStoreDataset:
         if not 1 <= cart_id < self._first_ids[-1]:
             return None
         day = bisect_right(self._first_ids, cart_id) - 1
-        return self._day_carts(day)[cart_id - self._first_ids[day]][1]
+        moment_us, cart = self._day_carts(day)[cart_id - self._first_ids[day]]
+        return cart if moment_us < self._end_us else None
 
     def carts_of_user(
         self,
