@@ -36,6 +36,9 @@ defs = dg.Definitions(
         fakestore_dbt_partitioned_facts,
     ],
     asset_checks=[*bronze_checks, *reconciliation_checks],
+    # Steps run one after another in the run's own process: the work happens in PostgreSQL and dbt,
+    # and on two cores a process (and a definitions load) per step cost more than it overlapped.
+    executor=dg.in_process_executor,
     jobs=[all_assets_job, bronze_carts_job, bronze_snapshots_job, asset_checks_job],
     schedules=[daily_carts, daily_snapshots],
     sensors=[new_carts, dbt_follows_bronze, record_run_failures],

@@ -47,6 +47,4 @@ asset_checks_job = dg.define_asset_job(
     "asset_checks",
     selection=dg.AssetSelection.all_asset_checks() - _LOAD_CHECKS,
     description="Every asset check against the warehouse as it is, materializing nothing.",
-    # Thirty-odd short checks: one process for all beats a process (and a definitions load) each.
-    executor_def=dg.in_process_executor,
 )

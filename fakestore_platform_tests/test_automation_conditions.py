@@ -131,3 +131,10 @@ def test_dbt_follows_each_bronze_load_late_days_included_and_stops_at_a_failed_c
     # once the products load again and pass, the models follow
     ticks.materialize(BRONZE_PRODUCTS)
     assert dg.AssetKey(["core", "dim_products"]) in ticks.run_until_quiet()
+
+
+def test_bronze_and_the_marts_carry_a_freshness_policy() -> None:
+    graph = defs.resolve_asset_graph()
+    fresh = {key for key in graph.get_all_asset_keys() if graph.get(key).freshness_policy}
+    marts = {key for key in DBT_KEYS if key.path[0] == "marts"}
+    assert fresh == {BRONZE_CARTS, BRONZE_PRODUCTS, BRONZE_USERS} | marts and len(marts) == 6

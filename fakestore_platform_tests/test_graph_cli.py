@@ -1,34 +1,17 @@
 """The whole graph through the dagster CLI, as the README tells users to run it."""
 
-import os
 import shlex
-import subprocess
-import sys
 from datetime import UTC, datetime
-from pathlib import Path
 
 import dagster as dg
 
 from fakestore_platform.warehouse.connection import connect
+from fakestore_platform_tests.dagster_cli import REPO, dagster_cli
 from fakestore_platform_tests.expectations import (
     ApiData,
     assert_no_password_anywhere,
     assert_warehouse_matches_api,
 )
-
-REPO = Path(__file__).resolve().parents[1]
-DAGSTER = str(Path(sys.executable).with_name("dagster"))
-
-
-def dagster_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [DAGSTER, *args],
-        cwd=REPO,
-        env=dict(os.environ),
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
 
 
 def test_definitions_validate(platform_env) -> None:

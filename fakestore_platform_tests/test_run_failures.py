@@ -12,7 +12,6 @@ import pytest
 from fakestore_platform.api.resource import FakeStoreApi
 from fakestore_platform.automation.run_failures import FailureWebhook, record_run_failures
 from fakestore_platform.bronze.assets import bronze_products
-from fakestore_platform.warehouse.connection import connect
 from fakestore_platform.warehouse.resource import Warehouse
 
 
@@ -44,77 +43,71 @@ def webhook(request) -> Iterator[Webhook]:
     hook.server.shutdown()
 
 
-def _failed_run(instance: dg.DagsterInstance, api_url: str, warehouse: Warehouse) -> str:
-    """Materialize bronze/products from a path the API refuses (HTTP 404: not retried)."""
-    result = dg.materialize(
-        [bronze_products],
-        instance=instance,
-        resources={
-            "fakestore_api": FakeStoreApi(base_url=f"{api_url}/gone"),
-            "warehouse": warehouse,
-        },
-        raise_on_error=False,
-    )
-    assert not result.success
-    return result.run_id
+class FailedRun:
+    """A real failed run of bronze/products (the API refuses its path: HTTP 404, not retried) in a
+    real instance, and the sensor evaluated on it as the daemon would."""
 
-
-def _sense(instance: dg.DagsterInstance, run_id: str, resources: dict) -> None:
-    (record,) = instance.get_records_for_run(
-        run_id, of_type=dg.DagsterEventType.RUN_FAILURE
-    ).records
-    context = dg.build_run_status_sensor_context(
-        sensor_name=record_run_failures.name,
-        dagster_event=record.event_log_entry.dagster_event,
-        dagster_instance=instance,
-        dagster_run=instance.get_run_by_id(run_id),
-        resources=resources,
-    ).for_run_failure()
-    record_run_failures(context)
-
-
-def _recorded(warehouse_url: str, run_id: str) -> tuple:
-    with connect(warehouse_url) as conn:
-        return conn.execute(
-            "select job_name, assets, error, webhook_status from audit.run_failures where run_id = %s",
-            (run_id,),
-        ).fetchone()
-
-
-def test_a_failed_run_is_recorded_and_posted_to_the_webhook(
-    platform_env, databases, local_api, webhook
-) -> None:
-    warehouse = Warehouse(url=databases.warehouse, home="unused")
-    with dg.instance_for_test() as instance:
-        run_id = _failed_run(instance, local_api, warehouse)
-        _sense(
-            instance,
-            run_id,
-            {"warehouse": warehouse, "failure_webhook": FailureWebhook(url=webhook.url)},
+    def __init__(self, instance: dg.DagsterInstance, api_url: str, warehouse_url: str) -> None:
+        self.instance, self.warehouse = instance, Warehouse(url=warehouse_url, home="unused")
+        result = dg.materialize(
+            [bronze_products],
+            instance=instance,
+            resources={
+                "fakestore_api": FakeStoreApi(base_url=f"{api_url}/gone"),
+                "warehouse": self.warehouse,
+            },
+            raise_on_error=False,
         )
-    job_name, assets, error, status = _recorded(databases.warehouse, run_id)
+        assert not result.success
+        self.run_id = result.run_id
+
+    def sense(self, webhook_url: str | None) -> None:
+        (record,) = self.instance.get_records_for_run(
+            self.run_id, of_type=dg.DagsterEventType.RUN_FAILURE
+        ).records
+        context = dg.build_run_status_sensor_context(
+            sensor_name=record_run_failures.name,
+            dagster_event=record.event_log_entry.dagster_event,
+            dagster_instance=self.instance,
+            dagster_run=self.instance.get_run_by_id(self.run_id),
+            resources={
+                "warehouse": self.warehouse,
+                "failure_webhook": FailureWebhook(url=webhook_url),
+            },
+        ).for_run_failure()
+        record_run_failures(context)
+
+    def recorded(self) -> tuple:
+        with self.warehouse.connect() as conn:
+            return conn.execute(
+                "select job_name, assets, error, webhook_status from audit.run_failures where run_id = %s",
+                (self.run_id,),
+            ).fetchone()
+
+
+@pytest.fixture
+def failed_run(platform_env, databases, local_api) -> Iterator[FailedRun]:
+    with dg.instance_for_test() as instance:
+        yield FailedRun(instance, local_api, databases.warehouse)
+
+
+def test_a_failed_run_is_recorded_and_posted_to_the_webhook(failed_run, webhook) -> None:
+    failed_run.sense(webhook.url)
+    job_name, assets, error, status = failed_run.recorded()
     assert job_name == "__ephemeral_asset_job__" and assets == ["bronze/products"]
     assert "HTTP 404 (not retried)" in error and "bronze__products" in error
     assert status == "delivered (HTTP 200)"
     (posted,) = webhook.received
-    assert posted["run_id"] == run_id and posted["assets"] == ["bronze/products"]
+    assert posted["run_id"] == failed_run.run_id and posted["assets"] == ["bronze/products"]
     assert posted["error"] == error
 
 
 @pytest.mark.parametrize("webhook", [500], indirect=True)
-def test_a_webhook_that_fails_is_noted_and_the_failure_still_recorded(
-    platform_env, databases, local_api, webhook
-) -> None:
-    warehouse = Warehouse(url=databases.warehouse, home="unused")
-    with dg.instance_for_test() as instance:
-        run_id = _failed_run(instance, local_api, warehouse)
-        _sense(
-            instance,
-            run_id,
-            {"warehouse": warehouse, "failure_webhook": FailureWebhook(url=webhook.url)},
-        )
-        # without a webhook the failure is recorded all the same; a second sensing replaces it
-        _sense(instance, run_id, {"warehouse": warehouse, "failure_webhook": FailureWebhook()})
+def test_a_webhook_that_fails_is_noted_and_the_failure_still_recorded(failed_run, webhook) -> None:
+    failed_run.sense(webhook.url)
+    assert failed_run.recorded()[3] == "failed: HTTP 500"
+    # without a webhook the failure is recorded all the same; sensing it again replaces the row
+    failed_run.sense(None)
     assert len(webhook.received) == 1
-    _, _, error, status = _recorded(databases.warehouse, run_id)
+    _, _, error, status = failed_run.recorded()
     assert status == "not configured" and "HTTP 404" in error

@@ -61,14 +61,20 @@ def _dbt_build(
         )
 
 
+# What both dbt asset definitions share: one project, one translator, single-run backfills, the pool.
+_DBT_ASSETS = {
+    "manifest": dbt_project.manifest_path,
+    "project": dbt_project,
+    "dagster_dbt_translator": FakestoreDbtTranslator(),
+    "backfill_policy": dg.BackfillPolicy.single_run(),
+    "pool": WAREHOUSE_POOL,
+}
+
+
 @dbt_assets(
-    manifest=dbt_project.manifest_path,
-    project=dbt_project,
-    dagster_dbt_translator=FakestoreDbtTranslator(),
+    **_DBT_ASSETS,
     select=PARTITIONED,
     partitions_def=carts_partitions,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    pool=WAREHOUSE_POOL,
     name="fakestore_dbt_partitioned_facts",
 )
 def fakestore_dbt_partitioned_facts(
@@ -84,15 +90,7 @@ def fakestore_dbt_partitioned_facts(
     )
 
 
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    project=dbt_project,
-    dagster_dbt_translator=FakestoreDbtTranslator(),
-    exclude=PARTITIONED,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    pool=WAREHOUSE_POOL,
-    name="fakestore_dbt_models",
-)
+@dbt_assets(**_DBT_ASSETS, exclude=PARTITIONED, name="fakestore_dbt_models")
 def fakestore_dbt_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse
 ) -> Iterator[Any]:
