@@ -22,6 +22,7 @@ DBT_KEYS = {
     if isinstance(assets, dg.AssetsDefinition) and assets.node_def.name.startswith("fakestore_dbt")
     for key in assets.keys
 }
+MARTS = {key for key in DBT_KEYS if key.path[0] == "marts"}
 TODAY = datetime.now(UTC).date()
 
 
@@ -136,5 +137,4 @@ def test_dbt_follows_each_bronze_load_late_days_included_and_stops_at_a_failed_c
 def test_bronze_and_the_marts_carry_a_freshness_policy() -> None:
     graph = defs.resolve_asset_graph()
     fresh = {key for key in graph.get_all_asset_keys() if graph.get(key).freshness_policy}
-    marts = {key for key in DBT_KEYS if key.path[0] == "marts"}
-    assert fresh == {BRONZE_CARTS, BRONZE_PRODUCTS, BRONZE_USERS} | marts and len(marts) == 6
+    assert fresh == {BRONZE_CARTS, BRONZE_PRODUCTS, BRONZE_USERS} | MARTS and len(MARTS) == 6

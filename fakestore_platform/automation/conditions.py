@@ -27,6 +27,9 @@ def follows_parents(lookback_days: int) -> dg.AutomationCondition:
 
     A partitioned model rebuilds the days its daily parents updated; an update of an unpartitioned
     parent (a dimension) rebuilds the recent days only: today and `lookback_days` before it.
+
+    The facts' days build in runs of their own, which a mart's run may overlap: the warehouse pool
+    (one step at a time, dagster.yaml) keeps the two dbt builds from racing each other.
     """
     recent = AC.in_latest_time_window(timedelta(days=lookback_days))
     trigger = (recent & (AC.newly_missing() | AC.any_deps_updated())) | AC.any_deps_updated().allow(
