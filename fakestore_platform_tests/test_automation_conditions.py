@@ -7,31 +7,40 @@ from datetime import UTC, datetime, timedelta
 import dagster as dg
 import pytest
 
-from fakestore_platform.bronze.assets import BRONZE_CARTS
-from fakestore_platform.definitions import defs
 from fakestore_platform.settings import current_settings
 
-BRONZE_PRODUCTS, BRONZE_USERS = (
-    dg.AssetKey(["bronze", "products"]),
-    dg.AssetKey(["bronze", "users"]),
+BRONZE_CARTS, BRONZE_PRODUCTS, BRONZE_USERS = (
+    dg.AssetKey(["bronze", entity]) for entity in ("carts", "products", "users")
 )
 FACTS = [dg.AssetKey(["core", "fact_cart_items"]), dg.AssetKey(["core", "fact_carts"])]
-DBT_KEYS = {
-    key
-    for assets in defs.assets
-    if isinstance(assets, dg.AssetsDefinition) and assets.node_def.name.startswith("fakestore_dbt")
-    for key in assets.keys
-}
-MARTS = {key for key in DBT_KEYS if key.path[0] == "marts"}
 TODAY = datetime.now(UTC).date()
+
+
+@pytest.fixture(scope="module")
+def defs(platform_env) -> dg.Definitions:
+    """Imported in the platform's environment: the definitions keep the settings of their first
+    import for the whole session, so no module may import them at collection time."""
+    from fakestore_platform.definitions import defs
+
+    return defs
+
+
+def dbt_keys(defs: dg.Definitions) -> set[dg.AssetKey]:
+    return {
+        key
+        for assets in defs.assets
+        if isinstance(assets, dg.AssetsDefinition)
+        and assets.node_def.name.startswith("fakestore_dbt")
+        for key in assets.keys
+    }
 
 
 class Ticks:
     """The instance and the automation cursor; each tick's requests are run as a successful run
     would record them: every requested partition materialized, its blocking checks passed."""
 
-    def __init__(self, instance: dg.DagsterInstance) -> None:
-        self.instance = instance
+    def __init__(self, instance: dg.DagsterInstance, defs: dg.Definitions) -> None:
+        self.instance, self.defs = instance, defs
         self.cursor = None
         self.graph = defs.resolve_asset_graph()
 
@@ -51,12 +60,12 @@ class Ticks:
 
     def tick(self) -> dict[dg.AssetKey, set[str | None]]:
         result = dg.evaluate_automation_conditions(
-            defs=defs, instance=self.instance, cursor=self.cursor
+            defs=self.defs, instance=self.instance, cursor=self.cursor
         )
         self.cursor = result.cursor
         return {
             key: set(result.get_requested_partitions(key))
-            for key in DBT_KEYS | {BRONZE_CARTS, BRONZE_PRODUCTS, BRONZE_USERS}
+            for key in dbt_keys(self.defs) | {BRONZE_CARTS, BRONZE_PRODUCTS, BRONZE_USERS}
             if result.get_num_requested(key)
         }
 
@@ -75,9 +84,9 @@ class Ticks:
 
 
 @pytest.fixture
-def ticks() -> Iterator[Ticks]:
+def ticks(defs) -> Iterator[Ticks]:
     with dg.instance_for_test() as instance:
-        ticks = Ticks(instance)
+        ticks = Ticks(instance, defs)
         ticks.tick()  # the daemon's first tick, on an empty instance
         yield ticks
 
@@ -89,10 +98,10 @@ def _loaded(ticks: Ticks, *days) -> None:
         ticks.materialize(BRONZE_CARTS, day.isoformat())
 
 
-def test_every_dbt_asset_has_the_condition_and_bronze_has_none() -> None:
-    graph = defs.resolve_asset_graph()
-    assert DBT_KEYS and all(
-        graph.get(key).automation_condition.get_label() == "follows its parents" for key in DBT_KEYS
+def test_every_dbt_asset_has_the_condition_and_bronze_has_none(defs) -> None:
+    graph, keys = defs.resolve_asset_graph(), dbt_keys(defs)
+    assert keys and all(
+        graph.get(key).automation_condition.get_label() == "follows its parents" for key in keys
     )
     assert graph.get(BRONZE_CARTS).automation_condition is None
 
@@ -113,7 +122,7 @@ def test_dbt_follows_each_bronze_load_late_days_included_and_stops_at_a_failed_c
     # One scenario, because every step starts where the last one left the instance.
     _loaded(ticks, TODAY)
     requested = ticks.run_until_quiet()
-    assert set(requested) == DBT_KEYS  # bronze itself is never requested: schedules load it
+    assert set(requested) == dbt_keys(ticks.defs)  # bronze is never requested: schedules load it
     for fact in FACTS:
         assert requested[fact] == {TODAY.isoformat()}
 
@@ -134,7 +143,8 @@ def test_dbt_follows_each_bronze_load_late_days_included_and_stops_at_a_failed_c
     assert dg.AssetKey(["core", "dim_products"]) in ticks.run_until_quiet()
 
 
-def test_bronze_and_the_marts_carry_a_freshness_policy() -> None:
+def test_bronze_and_the_marts_carry_a_freshness_policy(defs) -> None:
     graph = defs.resolve_asset_graph()
+    marts = {key for key in dbt_keys(defs) if key.path[0] == "marts"}
     fresh = {key for key in graph.get_all_asset_keys() if graph.get(key).freshness_policy}
-    assert fresh == {BRONZE_CARTS, BRONZE_PRODUCTS, BRONZE_USERS} | MARTS and len(MARTS) == 6
+    assert fresh == {BRONZE_CARTS, BRONZE_PRODUCTS, BRONZE_USERS} | marts and len(marts) == 6
