@@ -10,7 +10,7 @@ import dagster as dg
 import psycopg
 import pytest
 
-from fakestore_platform.runs import materialize
+from fakestore_platform.runs import RunOutcome, materialize
 from fakestore_platform.warehouse.connection import connect
 from fakestore_platform_tests.expectations import (
     ApiData,
@@ -28,19 +28,20 @@ def api_data(local_api: str) -> ApiData:
 
 
 @pytest.fixture(scope="module")
-def run_count_and_evaluations(platform_env: dict[str, str]) -> tuple[int, list]:
+def run_count_and_outcome(platform_env: dict[str, str]) -> tuple[int, RunOutcome]:
     with dg.DagsterInstance.get() as instance:
         runs_before = instance.get_runs_count()
     outcome = materialize("*", (FIRST_DAY, LAST_DAY))
     assert outcome.success, outcome.failures
     with dg.DagsterInstance.get() as instance:
-        return instance.get_runs_count() - runs_before, outcome.check_evaluations
+        return instance.get_runs_count() - runs_before, outcome
 
 
 def test_every_asset_materializes_in_one_run_with_every_check_passing(
-    run_count_and_evaluations,
+    run_count_and_outcome,
 ) -> None:
-    runs, evaluations = run_count_and_evaluations
+    runs, outcome = run_count_and_outcome
+    evaluations = outcome.check_evaluations
     assert runs == 1
     assert len(evaluations) >= 80
     assert [(e.asset_key.to_user_string(), e.check_name) for e in evaluations if not e.passed] == []
@@ -54,23 +55,32 @@ def test_every_asset_materializes_in_one_run_with_every_check_passing(
 
 
 def test_every_partition_of_the_range_is_materialized(
-    run_count_and_evaluations, api_data: ApiData
+    run_count_and_outcome, api_data: ApiData
 ) -> None:
+    # The session's instance holds other tests' runs too: count this run's materializations only.
+    _, outcome = run_count_and_outcome
     with dg.DagsterInstance.get() as instance:
-        partitions = instance.get_materialized_partitions(dg.AssetKey(["bronze", "carts"]))
+        records = instance.get_records_for_run(
+            outcome.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION, limit=10_000
+        ).records
+    partitions = {
+        record.event_log_entry.dagster_event.partition
+        for record in records
+        if record.event_log_entry.dagster_event.asset_key == dg.AssetKey(["bronze", "carts"])
+    }
     assert len(partitions) == (LAST_DAY - FIRST_DAY).days + 1
     assert {cart["date"][:10] for cart in api_data.carts} <= partitions
 
 
 def test_rows_per_layer_and_mart_revenue_equal_the_apis_own_data(
-    run_count_and_evaluations, databases, api_data: ApiData
+    run_count_and_outcome, databases, api_data: ApiData
 ) -> None:
     with connect(databases.warehouse) as conn:
         assert_warehouse_matches_api(conn, api_data)
 
 
 def test_no_users_password_reaches_any_table(
-    run_count_and_evaluations, databases, api_data: ApiData
+    run_count_and_outcome, databases, api_data: ApiData
 ) -> None:
     with connect(databases.warehouse) as conn:
         assert_no_password_anywhere(conn, [user["password"] for user in api_data.users])
@@ -79,7 +89,7 @@ def test_no_users_password_reaches_any_table(
 
 
 def test_rerunning_a_partition_keeps_every_count(
-    run_count_and_evaluations, databases, api_data: ApiData
+    run_count_and_outcome, databases, api_data: ApiData
 ) -> None:
     day = date.fromisoformat(api_data.carts[0]["date"][:10])
     with connect(databases.warehouse) as conn:
@@ -106,7 +116,7 @@ PII_NAMES = (
 
 
 def test_the_reader_role_reads_every_mart_and_nothing_else(
-    run_count_and_evaluations, databases, platform_env
+    run_count_and_outcome, databases, platform_env
 ) -> None:
     reader = databases.warehouse.replace(
         "postgres:@", f"fakestore_reader:{platform_env['FAKESTORE_READER_PASSWORD']}@"
@@ -133,7 +143,7 @@ def test_the_reader_role_reads_every_mart_and_nothing_else(
 
 
 def test_no_mart_holds_pii_by_column_name_or_content(
-    run_count_and_evaluations, databases, api_data: ApiData
+    run_count_and_outcome, databases, api_data: ApiData
 ) -> None:
     # Values that identify a person (a bare first name could be a brand in a product title).
     pii_values = {
@@ -162,7 +172,7 @@ def test_no_mart_holds_pii_by_column_name_or_content(
 
 
 def test_dbt_docs_are_generated_offline_with_every_mart_described(
-    run_count_and_evaluations, settings
+    run_count_and_outcome, settings
 ) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FAKESTORE_", "DAGSTER_"))}
     result = subprocess.run(
