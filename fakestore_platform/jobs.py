@@ -12,19 +12,16 @@ from fakestore_platform.bronze.assets import (
     bronze_products,
     bronze_users,
 )
-from fakestore_platform.bronze.partitions import carts_partitions
 
 all_assets_job = dg.define_asset_job(
     "materialize_everything",
     selection=dg.AssetSelection.all(),
-    partitions_def=carts_partitions,
     description="Bronze, then every dbt model and test, then the checks; a carts partition range is one run.",
 )
 
 bronze_carts_job = dg.define_asset_job(
     "bronze_carts",
     selection=dg.AssetSelection.assets(bronze_carts),
-    partitions_def=carts_partitions,
     description="The carts of some days from the API into bronze; the dbt assets follow on their own.",
 )
 

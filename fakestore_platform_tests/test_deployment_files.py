@@ -25,7 +25,7 @@ from dagster._core.run_coordinator import QueuedRunCoordinator
 from dagster_postgres import PostgresEventLogStorage, PostgresRunStorage, PostgresScheduleStorage
 
 from fakestore_platform.cli import build_parser
-from fakestore_platform.instance import storage_url
+from fakestore_platform.instance import PLANNED_EVENTS_AS_SUBSETS, storage_url
 from fakestore_platform.settings import load_settings
 from fakestore_platform.warehouse.connection import DatabaseUrls
 
@@ -295,6 +295,8 @@ def test_the_code_location_reaches_the_warehouse_and_dagster_storage_on_the_post
             environment(name)["FAKESTORE_DAGSTER_STORAGE_URL"]
             == (env["FAKESTORE_DAGSTER_STORAGE_URL"])
         )
+        # The instance behaves as under fakestore-platform dev: one planned event per asset.
+        assert environment(name)[PLANNED_EVENTS_AS_SUBSETS] == "1", name
 
 
 def test_the_init_script_creates_the_database_dagster_storage_names() -> None:

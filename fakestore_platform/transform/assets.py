@@ -6,12 +6,13 @@ run for some days rebuilds only those days; the other models are built whole.
 
 import json
 import os
+import shutil
 from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DbtCliResource, dbt_assets
+from dagster_dbt import DbtCliInvocation, DbtCliResource, dbt_assets
 
 from fakestore_platform.bronze.partitions import carts_partitions
 from fakestore_platform.transform.project import dbt_project
@@ -41,6 +42,22 @@ def dbt_failure_summary(run_results: dict[str, Any]) -> str:
     return "dbt build failed: " + ("; ".join(failed) or "see the dbt log in the run's compute logs")
 
 
+PARTIAL_PARSE = "partial_parse.msgpack"
+
+
+def keep_parse_for_next_builds(invocation: DbtCliInvocation) -> None:
+    """Make this build's parse the one the next builds start from.
+
+    dagster-dbt seeds each invocation's target with the project's partial parse, but dbt discards a
+    parse made for other connection settings (`make` parses with placeholders), so without this
+    every build would parse the whole project again.
+    """
+    destination = dbt_project.project_dir / dbt_project.target_path / PARTIAL_PARSE
+    staged = destination.with_name(f"{PARTIAL_PARSE}.{os.getpid()}")
+    shutil.copyfile(invocation.target_path / PARTIAL_PARSE, staged)
+    os.replace(staged, destination)  # atomic: a concurrent build reads the old parse or this one
+
+
 def _dbt_build(
     context: dg.AssetExecutionContext,
     dbt: DbtCliResource,
@@ -59,6 +76,8 @@ def _dbt_build(
             description=dbt_failure_summary(invocation.get_artifact("run_results.json")),
             allow_retries=False,
         )
+    if not dbt_vars:  # a parse with vars is reused only under the same vars: a window's build
+        keep_parse_for_next_builds(invocation)
 
 
 # What both dbt asset definitions share: one project, one translator, single-run backfills, the pool.
