@@ -8,9 +8,12 @@ import psycopg
 import pytest
 
 from fakestore_platform.api.models import validate_records
-from fakestore_platform.bronze.assets import request_windows
 from fakestore_platform.bronze.checks import rejected_share_severity
-from fakestore_platform.bronze.load import bronze_transaction, replacing_cart_partitions
+from fakestore_platform.bronze.load import (
+    bronze_transaction,
+    replacing_cart_partitions,
+    request_windows,
+)
 from fakestore_platform.bronze.tables import ensure_bronze_tables
 from fakestore_platform.warehouse.connection import connect, ensure_database, with_database
 from fakestore_platform_tests.samples import CART, PRODUCT, USER

@@ -18,6 +18,7 @@ from fakestore_platform.bronze.load import (
     BronzeWriter,
     bronze_transaction,
     replacing_cart_partitions,
+    write_cart_partitions,
 )
 from fakestore_platform.bronze.partitions import carts_partitions
 from fakestore_platform.bronze.tables import REJECTED_TABLE, table
@@ -25,20 +26,8 @@ from fakestore_platform.errors import FakestoreError
 from fakestore_platform.settings import current_settings
 from fakestore_platform.warehouse.resource import WAREHOUSE_POOL, Warehouse
 
-# The API takes any start/end, so a backfill asks for a month at a time, not a day at a time.
-CARTS_REQUEST_DAYS = 31
 PREVIEW_ROWS = 5
 LOADED_CHECK = "loaded_rows_equal_valid_records"
-
-
-def request_windows(
-    start: date, end: date, days: int = CARTS_REQUEST_DAYS
-) -> Iterator[tuple[date, date]]:
-    """Split [start, end) into consecutive windows of at most `days` days."""
-    while start < end:
-        stop = min(end, start + timedelta(days=days))
-        yield start, stop
-        start = stop
 
 
 def _load_metadata(
@@ -47,8 +36,10 @@ def _load_metadata(
     """Counts, where the data came from, and a preview of what was written (already redacted)."""
     cursor, counts = writer.cursor, writer.counts
     preview = cursor.execute(
-        sql.SQL("select payload from {} where run_id = %s limit %s").format(table(writer.entity)),
-        (writer.run_id, PREVIEW_ROWS),
+        sql.SQL("select payload from {} where {} limit %s").format(
+            table(writer.entity), writer.written()
+        ),
+        (PREVIEW_ROWS,),
     ).fetchall()
     rejected = cursor.execute(
         sql.SQL("select reason from {} where run_id = %s and entity = %s limit %s").format(
@@ -188,7 +179,6 @@ def bronze_carts(
             allow_retries=False,
         )
     extracted_at = datetime.now(UTC)
-    urls: list[str] = []
     with (
         _ingestion(context, fakestore_api, warehouse, (start, end - timedelta(days=1))) as (
             client,
@@ -198,10 +188,7 @@ def bronze_carts(
         replacing_cart_partitions(conn, (start, end), extracted_at, context.run.run_id) as writer,
     ):
         progress.counts = writer.counts
-        for request_window in request_windows(start, end):
-            batch = client.carts(*request_window)
-            urls.append(batch.url)
-            writer.write_carts(batch, request_window)
+        urls = write_cart_partitions(writer, client, (start, end))
         metadata = _load_metadata(writer, client, urls)
     yield dg.MaterializeResult(
         metadata={**metadata, "partitions": f"{start}..{end - timedelta(days=1)}"}

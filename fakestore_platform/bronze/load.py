@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import psycopg
 from psycopg import sql
 
+from fakestore_platform.api.client import FakeStoreClient
 from fakestore_platform.api.models import Entity, Rejection, ValidatedBatch
 from fakestore_platform.bronze.records import Lineage, cart_day, payload_row, rejected_row
 from fakestore_platform.bronze.tables import (
@@ -22,6 +23,23 @@ from fakestore_platform.bronze.tables import (
 )
 from fakestore_platform.errors import FakestoreError
 from fakestore_platform.warehouse.copy import copy_rows
+
+# The API takes any start/end, so a backfill asks for a month at a time, not a day at a time.
+CARTS_REQUEST_DAYS = 31
+
+
+def request_windows(
+    start: date, end: date, days: int = CARTS_REQUEST_DAYS
+) -> Iterator[tuple[date, date]]:
+    """Split [start, end) into consecutive windows of at most `days` days."""
+    while start < end:
+        stop = min(end, start + timedelta(days=days))
+        yield start, stop
+        start = stop
+
+
+# A writer's default scope: a snapshot batch may be anywhere in its table.
+EVERY_ROW = sql.SQL("true")
 
 
 @dataclass
@@ -36,13 +54,24 @@ class BronzeWriter:
     """COPYs batches of one entity into bronze inside the caller's transaction, counting as it goes."""
 
     def __init__(
-        self, cursor: psycopg.Cursor, entity: Entity, extracted_at: datetime, run_id: str
+        self,
+        cursor: psycopg.Cursor,
+        entity: Entity,
+        extracted_at: datetime,
+        run_id: str,
+        scope: sql.Composable = EVERY_ROW,
     ) -> None:
         self.cursor = cursor
         self.entity = entity
         self.extracted_at = extracted_at
         self.run_id = run_id
+        # Where this load's rows can be: reading them back costs the load, not the table's history.
+        self.scope = scope
         self.counts = LoadCounts()
+
+    def written(self) -> sql.Composable:
+        """The condition selecting the rows this writer wrote, within its scope."""
+        return sql.SQL("{} and run_id = {}").format(self.scope, sql.Literal(self.run_id))
 
     def _lineage(self, batch: ValidatedBatch) -> Lineage:
         return Lineage(source_url=batch.url, extracted_at=self.extracted_at, run_id=self.run_id)
@@ -93,7 +122,11 @@ class BronzeWriter:
 
 @contextmanager
 def bronze_transaction(
-    conn: psycopg.Connection, entity: Entity, extracted_at: datetime, run_id: str
+    conn: psycopg.Connection,
+    entity: Entity,
+    extracted_at: datetime,
+    run_id: str,
+    scope: sql.Composable = EVERY_ROW,
 ) -> Iterator[BronzeWriter]:
     """One transaction for one materialization: it commits whole or leaves bronze as it was."""
     ensure_bronze_tables(conn)
@@ -103,7 +136,7 @@ def bronze_transaction(
         cursor.execute(
             "select pg_advisory_xact_lock(hashtext(%s))", (f"fakestore.bronze.{entity}",)
         )
-        writer = BronzeWriter(cursor, entity, extracted_at, run_id)
+        writer = BronzeWriter(cursor, entity, extracted_at, run_id, scope)
         yield writer
         _verify_loaded(writer)
 
@@ -113,26 +146,36 @@ def replacing_cart_partitions(
     conn: psycopg.Connection, window: tuple[date, date], extracted_at: datetime, run_id: str
 ) -> Iterator[BronzeWriter]:
     """Delete the window's carts and rejections, then let the caller write them again."""
-    with bronze_transaction(conn, "carts", extracted_at, run_id) as writer:
-        start, end = window
-        where = sql.SQL("where partition_date >= %s and partition_date < %s")
+    start, end = window
+    in_window = sql.SQL("partition_date >= {} and partition_date < {}").format(
+        sql.Literal(start), sql.Literal(end)
+    )
+    with bronze_transaction(conn, "carts", extracted_at, run_id, in_window) as writer:
+        writer.cursor.execute(sql.SQL("delete from {} where {}").format(table("carts"), in_window))
         writer.cursor.execute(
-            sql.SQL("delete from {} ").format(table("carts")) + where, (start, end)
-        )
-        writer.cursor.execute(
-            sql.SQL("delete from {} ").format(table(REJECTED_TABLE))
-            + where
-            + sql.SQL(" and entity = 'carts'"),
-            (start, end),
+            sql.SQL("delete from {} where {} and entity = 'carts'").format(
+                table(REJECTED_TABLE), in_window
+            )
         )
         yield writer
+
+
+def write_cart_partitions(
+    writer: BronzeWriter, client: FakeStoreClient, window: tuple[date, date]
+) -> list[str]:
+    """Fetch the carts of [start, end) a request window at a time and write them; the URLs read."""
+    urls = []
+    for request_window in request_windows(*window):
+        batch = client.carts(*request_window)
+        urls.append(batch.url)
+        writer.write_carts(batch, request_window)
+    return urls
 
 
 def _verify_loaded(writer: BronzeWriter) -> None:
     """Every valid record fetched is in the table before commit, or nothing is committed."""
     (in_table,) = writer.cursor.execute(
-        sql.SQL("select count(*) from {} where run_id = %s").format(table(writer.entity)),
-        (writer.run_id,),
+        sql.SQL("select count(*) from {} where {}").format(table(writer.entity), writer.written())
     ).fetchone()
     if in_table != writer.counts.valid or writer.counts.loaded != writer.counts.valid:
         raise FakestoreError(
