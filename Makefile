@@ -7,7 +7,7 @@ MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := dbt_project/dbt_project.yml dbt_project/profiles.yml \
 	$(shell find dbt_project/models dbt_project/macros dbt_project/tests -type f 2>/dev/null)
 
-.PHONY: install manifest demo test test-reliability test-all lint format clean
+.PHONY: install manifest demo test test-reliability test-all bench lint format clean
 
 install: $(INSTALLED)
 
@@ -40,6 +40,11 @@ test-reliability: install manifest
 # Every test, the slow ones included (the reliability scenarios, the warehouse at 100,000 carts).
 test-all: install manifest
 	$(BIN)/pytest
+
+# Ingest, incremental and full-graph figures at CARTS carts over a year; writes BENCHMARKS.md.
+CARTS ?= 1000000
+bench: install manifest
+	$(BIN)/fakestore-platform bench --carts $(CARTS) --report BENCHMARKS.md
 
 lint: install
 	$(BIN)/ruff check .

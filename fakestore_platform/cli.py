@@ -9,6 +9,7 @@ import sys
 import warnings
 from collections.abc import Sequence
 from datetime import date
+from pathlib import Path
 
 from fakestore_platform.errors import FakestoreError
 from fakestore_platform.settings import load_settings
@@ -157,6 +158,13 @@ def _run_dev(args: argparse.Namespace) -> None:
     run_dev(load_settings(), args.host, args.port, args.local_api)
 
 
+def _run_bench(args: argparse.Namespace) -> None:
+    from fakestore_platform.bench.environment import StoreSize
+    from fakestore_platform.bench.run import run_benchmark
+
+    run_benchmark(StoreSize(carts=args.carts, days=args.days), args.repeat, args.report)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fakestore-platform", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -256,6 +264,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--fault-seed", type=_non_negative_int, default=0)
     demo.set_defaults(run=_run_demo)
+
+    bench = commands.add_parser(
+        "bench", help="measure ingest, incremental runs and the full graph on a fresh warehouse"
+    )
+    bench.add_argument("--carts", type=_positive_int, default=1_000_000)
+    bench.add_argument("--days", type=_positive_int, default=365, help="days the carts spread over")
+    bench.add_argument("--repeat", type=_positive_int, default=3, help="runs per median")
+    bench.add_argument("--report", type=Path, help="write the figures to this Markdown file")
+    bench.set_defaults(run=_run_bench)
 
     dev = commands.add_parser("dev", help="the Dagster UI and daemon on the platform's instance")
     dev.add_argument("--host", default="127.0.0.1")
