@@ -1,6 +1,7 @@
 {#- Point in time, restated independently of the facts' join: the version of a key in effect at a
     moment is its latest version with valid_from <= that moment. Lines with no version at all are the
-    not_null tests' business. -#}
+    not_null tests' business. A partitioned build tests the days it rebuilt (doc block carts_window),
+    so a daily run costs a day, not the facts' history; a full build tests every day. -#}
 with
 
 cart_items as (
@@ -14,6 +15,7 @@ cart_items as (
         ordered_at,
         unit_price
     from {{ ref('fact_cart_items') }}
+    where {{ carts_window('order_date') }}
 
 ),
 
@@ -25,6 +27,7 @@ carts as (
         user_sk,
         ordered_at
     from {{ ref('fact_carts') }}
+    where {{ carts_window('order_date') }}
 
 ),
 
