@@ -1,4 +1,6 @@
-{#- Type 2, derived from every catalogue snapshot batch: see the doc block scd2_from_batches. -#}
+{{ config(indexes=[{'columns': ['product_id', 'valid_from']}]) }}
+{#- Type 2, derived from every catalogue snapshot batch: see the doc block scd2_from_batches. The index
+    serves point-in-time lookups (doc block point_in_time): a key's version in effect at a moment. -#}
 with
 
 product_batches as (
