@@ -4,17 +4,21 @@ import copy
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
+import httpx
 import psycopg
 import pytest
 
+from fakestore_platform.api.client import FakeStoreClient
 from fakestore_platform.api.models import validate_records
 from fakestore_platform.bronze.checks import rejected_share_severity
 from fakestore_platform.bronze.load import (
     bronze_transaction,
     replacing_cart_partitions,
     request_windows,
+    write_cart_partitions,
 )
 from fakestore_platform.bronze.tables import ensure_bronze_tables
+from fakestore_platform.errors import FakeStoreApiError
 from fakestore_platform.warehouse.connection import connect, ensure_database, with_database
 from fakestore_platform_tests.samples import CART, PRODUCT, USER
 
@@ -125,6 +129,34 @@ def test_a_range_is_fetched_a_month_at_a_time() -> None:
         (date(2020, 1, 1), date(2020, 2, 1)),
         (date(2020, 2, 1), date(2020, 3, 3)),
         (date(2020, 3, 3), date(2020, 4, 1)),
+    ]
+
+
+def test_a_failed_request_for_a_later_window_rolls_back_the_windows_already_written(conn) -> None:
+    """The next window is fetched while this one is written; its failure still fails the load."""
+    requested = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        start = request.url.params["startdate"]
+        requested.append(start)
+        if start == "2020-03-03":
+            return httpx.Response(404, json={"message": "no such window"})
+        day = f"{start}T10:00:00.000Z"
+        return httpx.Response(200, json=[CART | {"id": len(requested), "date": day}])
+
+    window = (date(2020, 1, 1), date(2020, 4, 1))
+    with FakeStoreClient("http://api", transport=httpx.MockTransport(handler)) as client:
+        with replacing_cart_partitions(conn, window, NOW, "run-1") as writer:
+            write_cart_partitions(writer, client, (date(2020, 1, 1), date(2020, 3, 3)))
+        with (
+            pytest.raises(FakeStoreApiError, match="HTTP 404"),
+            replacing_cart_partitions(conn, window, NOW, "run-2") as writer,
+        ):
+            write_cart_partitions(writer, client, window)
+    assert requested == ["2020-01-01", "2020-02-01", "2020-01-01", "2020-02-01", "2020-03-03"]
+    assert conn.execute("select cart_id, run_id from bronze.carts order by 1").fetchall() == [
+        (1, "run-1"),
+        (2, "run-1"),
     ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -163,12 +164,21 @@ def replacing_cart_partitions(
 def write_cart_partitions(
     writer: BronzeWriter, client: FakeStoreClient, window: tuple[date, date]
 ) -> list[str]:
-    """Fetch the carts of [start, end) a request window at a time and write them; the URLs read."""
+    """Fetch the carts of [start, end) a request window at a time and write them; the URLs read.
+
+    The next window's request is in flight while this one is written, so the API prepares and sends
+    it while the warehouse takes the COPY: one request ahead, never more, so memory holds two windows.
+    A failed request fails the load (and its transaction) when its window's turn comes.
+    """
+    windows = list(request_windows(*window))
     urls = []
-    for request_window in request_windows(*window):
-        batch = client.carts(*request_window)
-        urls.append(batch.url)
-        writer.write_carts(batch, request_window)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="carts-prefetch") as fetcher:
+        ahead = [fetcher.submit(client.carts, *next_window) for next_window in windows[:1]]
+        for index, request_window in enumerate(windows):
+            batch = ahead.pop().result()
+            ahead = [fetcher.submit(client.carts, *w) for w in windows[index + 1 : index + 2]]
+            urls.append(batch.url)
+            writer.write_carts(batch, request_window)
     return urls
 
 
