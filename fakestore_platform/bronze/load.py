@@ -173,10 +173,11 @@ def write_cart_partitions(
     windows = list(request_windows(*window))
     urls = []
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="carts-prefetch") as fetcher:
-        ahead = [fetcher.submit(client.carts, *next_window) for next_window in windows[:1]]
+        fetch = fetcher.submit(client.carts, *windows[0]) if windows else None
         for index, request_window in enumerate(windows):
-            batch = ahead.pop().result()
-            ahead = [fetcher.submit(client.carts, *w) for w in windows[index + 1 : index + 2]]
+            batch = fetch.result()
+            if index + 1 < len(windows):
+                fetch = fetcher.submit(client.carts, *windows[index + 1])
             urls.append(batch.url)
             writer.write_carts(batch, request_window)
     return urls
