@@ -1,6 +1,3 @@
-{{ config(materialized='table') }}
-{#- A table, not a view: it de-duplicates every cart in history, and its tests would each
-    repeat that (a dozen passes over bronze's payloads at a million carts, not one). -#}
 {#- The lines of each cart's latest copy that has lines; stg_carts keeps the same copy (the same
     order of copies) unless its latest copy has none, which the join below drops. -#}
 with

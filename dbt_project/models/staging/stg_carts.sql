@@ -1,6 +1,3 @@
-{{ config(materialized='table') }}
-{#- A table, not a view: it de-duplicates every cart in history, and its tests would each
-    repeat that (a dozen passes over bronze's payloads at a million carts, not one). -#}
 with
 
 latest_copies as (
