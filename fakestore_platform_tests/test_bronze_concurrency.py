@@ -10,10 +10,10 @@ import pytest
 
 from fakestore_platform.api.models import validate_records
 from fakestore_platform.bronze.load import replacing_cart_partitions
-from fakestore_platform.bronze.records import Lineage, payload_row
+from fakestore_platform.bronze.records import Lineage, payload_line
 from fakestore_platform.bronze.tables import LINEAGE_COLUMNS, ensure_bronze_tables, table
 from fakestore_platform.warehouse.connection import connect, ensure_database, with_database
-from fakestore_platform.warehouse.copy import copy_rows
+from fakestore_platform.warehouse.copy import copy_lines
 from fakestore_platform_tests.samples import CART
 
 WINDOW = (date(2020, 3, 2), date(2020, 3, 3))
@@ -55,13 +55,14 @@ def test_killing_the_connection_mid_copy_leaves_the_partition_as_it_was(url: str
     copying = threading.Event()
     killed = threading.Event()
 
-    def rows_until_killed() -> Iterator[tuple]:
-        lineage = Lineage("http://api/carts", datetime.now(UTC), "run-2")
+    def lines_until_killed() -> Iterator[bytes]:
+        lineage = Lineage("http://api/carts", datetime.now(UTC), "run-2").copy_text()
         for n, cart in enumerate(CARTS):
             if n == 100:
                 copying.set()
                 killed.wait(10)
-            yield (cart["id"], WINDOW[0], *payload_row("carts", cart, lineage))
+            keys = f"{cart['id']}\t{WINDOW[0]}".encode()
+            yield payload_line("carts", keys, cart, lineage)
 
     def kill_the_loader(pid: int) -> None:
         copying.wait(10)
@@ -74,7 +75,7 @@ def test_killing_the_connection_mid_copy_leaves_the_partition_as_it_was(url: str
         killer.start()
         with replacing_cart_partitions(conn, WINDOW, datetime.now(UTC), "run-2") as writer:
             columns = ("cart_id", "partition_date", *LINEAGE_COLUMNS)
-            copy_rows(writer.cursor, table("carts"), columns, rows_until_killed())
+            copy_lines(writer.cursor, table("carts"), columns, lines_until_killed())
     killer.join()
     assert killed.is_set()
     assert carts_in_window(url) == [("run-1", 3)]  # the old partition, whole

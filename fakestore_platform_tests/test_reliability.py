@@ -28,6 +28,7 @@ from fakestore_platform.api.emulator import (
     serve_with_faults,
 )
 from fakestore_platform.bronze.checks import new_field_paths
+from fakestore_platform.bronze.load import CARTS_REQUEST_DAYS
 from fakestore_platform.warehouse.connection import connect, ensure_database, with_database
 
 pytestmark = pytest.mark.reliability
@@ -188,8 +189,8 @@ def test_thirty_percent_transport_faults_leave_the_fault_free_warehouse_run_afte
     assert all(injected[kind] > 0 for kind in ("error", "throttle", "slow", "reset", "truncate")), (
         injected
     )
-    # Per run: products, users, and the year of carts a month per request.
-    needed = 3 * (2 + len(range(0, DATASET.days, 31)))
+    # Per run: products, users, and the year of carts a request window at a time.
+    needed = 3 * (2 + len(range(0, DATASET.days, CARTS_REQUEST_DAYS)))
     assert http_attempts - needed == faulted  # each fault cost exactly one retry, nothing else did
     FIGURES["transport faults, 30% of requests"] = {
         "runs": 3,

@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 
 from fakestore_platform.api.models import Entity, Rejection
+from fakestore_platform.warehouse.copy import copy_text
 
 # Fields that must never reach the database, in any layer.
 REDACTED: dict[Entity, tuple[str, ...]] = {"users": ("password",)}
@@ -23,6 +24,11 @@ class Lineage:
     extracted_at: datetime
     run_id: str
 
+    def copy_text(self) -> bytes:
+        """The last three lineage columns as the end of a COPY text line: one batch shares them."""
+        fields = (self.source_url, self.extracted_at.isoformat(), self.run_id)
+        return b"\t".join(copy_text(field.encode()) for field in fields) + b"\n"
+
 
 def redact(entity: Entity, record: Any) -> tuple[Any, list[str]]:
     """The record without its secret fields, and the names of the fields removed."""
@@ -33,18 +39,19 @@ def redact(entity: Entity, record: Any) -> tuple[Any, list[str]]:
     return {k: v for k, v in record.items() if k not in secrets}, removed
 
 
-def payload_row(entity: Entity, record: dict[str, Any], lineage: Lineage) -> tuple[object, ...]:
-    """The lineage columns of one record, in bronze.tables.LINEAGE_COLUMNS order."""
+def payload_line(entity: Entity, keys: bytes, record: dict[str, Any], lineage_text: bytes) -> bytes:
+    """One bronze row as a COPY text line: `keys` (the row's id columns, already COPY text), then
+    bronze.tables.LINEAGE_COLUMNS in order, ending with `lineage_text` from Lineage.copy_text."""
     payload, redacted = redact(entity, record)
     document = orjson.dumps(payload)
-    return (
-        document.decode(),
-        hashlib.sha256(document).hexdigest(),
-        redacted,
-        lineage.source_url,
-        lineage.extracted_at,
-        lineage.run_id,
+    fields = (
+        keys,
+        copy_text(document),
+        hashlib.sha256(document).hexdigest().encode(),
+        b"{%b}" % ",".join(redacted).encode(),  # field names: plain identifiers, no quoting needed
+        lineage_text,
     )
+    return b"\t".join(fields)
 
 
 def rejected_row(

@@ -7,6 +7,24 @@ from collections.abc import Iterable, Sequence
 import psycopg
 from psycopg import sql
 
+# COPY's text format gives these bytes a meaning inside a field; anything else is taken as it is.
+_SPECIAL = ((b"\\", b"\\\\"), (b"\n", b"\\n"), (b"\r", b"\\r"), (b"\t", b"\\t"))
+BLOCK_BYTES = 1 << 20
+
+
+def copy_text(value: bytes) -> bytes:
+    """`value` as one field of a COPY text line."""
+    for byte, escaped in _SPECIAL:
+        if byte in value:
+            value = value.replace(byte, escaped)
+    return value
+
+
+def _copy_statement(table: sql.Composable, columns: Sequence[str]) -> sql.Composed:
+    return sql.SQL("copy {} ({}) from stdin").format(
+        table, sql.SQL(", ").join(sql.Identifier(c) for c in columns)
+    )
+
 
 def copy_rows(
     cursor: psycopg.Cursor,
@@ -14,13 +32,32 @@ def copy_rows(
     columns: Sequence[str],
     rows: Iterable[Sequence[object]],
 ) -> int:
-    """COPY rows into `table` inside the cursor's transaction; return how many were written."""
-    statement = sql.SQL("copy {} ({}) from stdin").format(
-        table, sql.SQL(", ").join(sql.Identifier(c) for c in columns)
-    )
+    """COPY rows of Python values into `table` inside the cursor's transaction; return how many."""
     written = 0
-    with cursor.copy(statement) as copy:
+    with cursor.copy(_copy_statement(table, columns)) as copy:
         for row in rows:
             copy.write_row(row)
             written += 1
+    return written
+
+
+def copy_lines(
+    cursor: psycopg.Cursor, table: sql.Composable, columns: Sequence[str], lines: Iterable[bytes]
+) -> int:
+    """COPY rows already formatted as COPY text lines, sent in blocks of about a MiB; return how many.
+
+    The hot path: a loader that formats a batch's constant columns once, and each record's few
+    varying ones itself, skips the per-value adaptation `write_row` does for every column of every row.
+    """
+    written, size, block = 0, 0, []
+    with cursor.copy(_copy_statement(table, columns)) as copy:
+        for line in lines:
+            block.append(line)
+            size += len(line)
+            written += 1
+            if size >= BLOCK_BYTES:
+                copy.write(b"".join(block))
+                size, block = 0, []
+        if block:
+            copy.write(b"".join(block))
     return written
