@@ -235,7 +235,7 @@ def test_bad_records_are_quarantined_counted_and_drift_is_listed(
             # Every record served is loaded or quarantined: none lost.
             assert loaded | quarantined == {str(n) for n in range(1, served[entity] + 1)}, entity
         (rejected,) = conn.execute("select count(*) from bronze.rejected_records").fetchone()
-        drift = {entity: new_field_paths(conn, entity) for entity in served}
+        drift = {entity: new_field_paths(lambda: connect(url), entity) for entity in served}
         assert (
             conn.execute(
                 "select count(*) from bronze.carts group by cart_id having count(*) > 1"

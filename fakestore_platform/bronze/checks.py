@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable
+
 import dagster as dg
 import psycopg
 from psycopg import sql
@@ -10,12 +13,13 @@ from fakestore_platform.api.models import MODELS, Entity, field_paths
 from fakestore_platform.bronze.tables import ID_COLUMNS, REJECTED_TABLE, ensure_bronze_tables, table
 from fakestore_platform.settings import current_settings
 from fakestore_platform.warehouse.resource import Warehouse
+from fakestore_platform.warehouse.split import split_rows
 
 ENTITIES: tuple[Entity, ...] = ("products", "users", "carts")
 DRIFT_EXAMPLES = 20
 
 
-def _latest_extraction(entity: Entity) -> sql.Composable:
+def latest_extraction(entity: Entity) -> sql.Composable:
     """Rows of the latest load: a whole snapshot batch, or the cart partitions the latest run replaced."""
     return sql.SQL(
         "extracted_at = (select max(extracted_at) from ("
@@ -25,7 +29,7 @@ def _latest_extraction(entity: Entity) -> sql.Composable:
 
 def _served_rows(entity: Entity) -> sql.Composable:
     """Rows bronze serves downstream: the latest snapshot batch, or every cart partition."""
-    return sql.SQL("true") if entity == "carts" else _latest_extraction(entity)
+    return sql.SQL("true") if entity == "carts" else latest_extraction(entity)
 
 
 def _duplicate_ids_check(entity: Entity) -> dg.AssetChecksDefinition:
@@ -77,7 +81,7 @@ def _rejected_share_check(entity: Entity) -> dg.AssetChecksDefinition:
         "(FAKESTORE_REJECTED_SHARE_ERROR).",
     )
     def check(warehouse: Warehouse) -> dg.AssetCheckResult:
-        latest = _latest_extraction(entity)
+        latest = latest_extraction(entity)
         query = sql.SQL(
             "select (select count(*) from {t} where {latest}),"
             " (select count(*) from {r} where entity = {e} and {latest})"
@@ -103,10 +107,11 @@ def _rejected_share_check(entity: Entity) -> dg.AssetChecksDefinition:
 
 
 # Every key path in a payload: objects add `.key`, arrays add `[]`, recursively. Only objects and
-# arrays are expanded: most values are scalars, and skipping them more than halves the scan.
-PAYLOAD_PATHS = """
+# arrays are expanded: most values are scalars, and skipping them more than halves the scan. Split
+# in slices of the id run side by side (warehouse.split), each counting its own payloads' paths.
+PAYLOAD_PATHS = sql.SQL("""
 with recursive paths (path, value) as (
-    select key, value from {t}, jsonb_each(payload) where {latest}
+    select key, value from {t}, jsonb_each(payload) where {latest} and {slice}
     union all
     select paths.path || child.suffix, child.value
     from paths
@@ -121,17 +126,28 @@ with recursive paths (path, value) as (
     ) as child
     where jsonb_typeof(paths.value) in ('object', 'array')
 )
-select path, count(*) from paths group by path order by path
-"""
+select path, count(*) from paths group by path
+""")
 
 
-def new_field_paths(conn: psycopg.Connection, entity: Entity) -> dict[str, int]:
+def new_field_paths(connect: Callable[[], psycopg.Connection], entity: Entity) -> dict[str, int]:
     """Field paths in the latest load's payloads that the entity's pydantic model does not know,
-    with how many times each occurs."""
-    ensure_bronze_tables(conn)
-    query = sql.SQL(PAYLOAD_PATHS).format(t=table(entity), latest=_latest_extraction(entity))
+    with how many times each occurs, in path order."""
+    with connect() as conn:
+        ensure_bronze_tables(conn)
+    rows = split_rows(
+        connect,
+        PAYLOAD_PATHS,
+        sql.Identifier(ID_COLUMNS[entity]),
+        t=table(entity),
+        latest=latest_extraction(entity),
+    )
     known = field_paths(MODELS[entity])
-    return {path: count for path, count in conn.execute(query).fetchall() if path not in known}
+    counts: Counter[str] = Counter()
+    for path, count in rows:
+        if path not in known:
+            counts[path] += count
+    return dict(sorted(counts.items()))
 
 
 def _schema_drift_check(entity: Entity) -> dg.AssetChecksDefinition:
@@ -143,8 +159,7 @@ def _schema_drift_check(entity: Entity) -> dg.AssetChecksDefinition:
         "new ones are listed (they are kept in the payload, never dropped).",
     )
     def check(warehouse: Warehouse) -> dg.AssetCheckResult:
-        with warehouse.connect() as conn:
-            new = new_field_paths(conn, entity)
+        new = new_field_paths(warehouse.connect, entity)
         return dg.AssetCheckResult(
             passed=not new,
             severity=dg.AssetCheckSeverity.WARN,
