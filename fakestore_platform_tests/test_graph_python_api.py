@@ -10,8 +10,10 @@ import dagster as dg
 import psycopg
 import pytest
 
+from fakestore_platform.checks.reconciliation import facts_reconcile_with_bronze
 from fakestore_platform.runs import RunOutcome, materialize
 from fakestore_platform.warehouse.connection import connect
+from fakestore_platform.warehouse.resource import Warehouse
 from fakestore_platform_tests.expectations import (
     ApiData,
     assert_no_password_anywhere,
@@ -196,3 +198,32 @@ def test_dbt_docs_are_generated_offline_with_every_mart_described(
         built = catalog["nodes"][mart["unique_id"]]["columns"]
         assert set(built) == set(mart["columns"]), mart["name"]  # every built column documented
         assert all(column["description"] for column in mart["columns"].values()), mart["name"]
+
+
+def test_facts_reconcile_with_bronze_over_the_days_of_the_latest_load(
+    run_count_and_outcome, databases
+) -> None:
+    warehouse = Warehouse(url=databases.warehouse, home="unused")
+    passing = facts_reconcile_with_bronze(warehouse=warehouse)
+    assert passing.passed, passing.metadata
+    latest_days = (
+        "select min(partition_date), max(partition_date) from bronze.carts"
+        " where extracted_at = (select max(extracted_at) from bronze.carts)"
+    )
+    tamper = "update core.fact_cart_items set quantity = quantity + %s where cart_item_id = %s"
+    with connect(databases.warehouse, autocommit=True) as conn:
+        first, last = conn.execute(latest_days).fetchone()
+        assert (passing.metadata["first_day"].value, passing.metadata["last_day"].value) == (
+            str(first),
+            str(last),
+        )
+        (line,) = conn.execute(
+            "select min(cart_item_id) from core.fact_cart_items where order_date = %s", (last,)
+        ).fetchone()
+        conn.execute(tamper, (1, line))
+        try:
+            failing = facts_reconcile_with_bronze(warehouse=warehouse)
+        finally:
+            conn.execute(tamper, (-1, line))
+    assert not failing.passed
+    assert failing.metadata["units"].value == failing.metadata["units_in_bronze"].value + 1
