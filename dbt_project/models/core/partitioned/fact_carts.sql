@@ -1,6 +1,7 @@
 {{ config(indexes=[{'columns': ['order_date']}]) }}
 {#- Incremental by the carts window (folder config in dbt_project.yml, doc block carts_window),
-    from the same window of fact_cart_items. -#}
+    from the same window of fact_cart_items. dim_date: see fact_cart_items. -#}
+-- depends_on: {{ ref('dim_date') }}
 with
 
 cart_partitions as (
