@@ -85,7 +85,7 @@ class Figures:
             ),
             (
                 "ingest_vs_copy",
-                f"{self.ingest_vs_copy:.2f}",
+                f"{self.ingest_vs_copy:.3g}",
                 f">= {INGEST_VS_COPY_MIN}",
                 "ingest / COPY ceiling",
             ),
@@ -104,7 +104,7 @@ class Figures:
             ),
             (
                 "incremental_365_vs_1",
-                f"{self.incremental_ratio:.2f}",
+                f"{self.incremental_ratio:.3g}",
                 f"<= {INCREMENTAL_RATIO_MAX}",
                 "the two daily runs' ratio",
             ),
@@ -151,8 +151,8 @@ def print_table(figures: Figures) -> None:
     print(f"\nBenchmark: {figures.size.carts:,} carts over {figures.size.days} days")
     for row in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
-    print(f"ingest_vs_copy={figures.ingest_vs_copy:.2f}")
-    print(f"incremental_365_vs_1={figures.incremental_ratio:.2f}")
+    print(f"ingest_vs_copy={figures.ingest_vs_copy:.3g}")
+    print(f"incremental_365_vs_1={figures.incremental_ratio:.3g}")
 
 
 def _machine(figures: Figures) -> list[str]:
