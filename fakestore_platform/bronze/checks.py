@@ -107,8 +107,8 @@ def _rejected_share_check(entity: Entity) -> dg.AssetChecksDefinition:
 
 
 # Every key path in a payload: objects add `.key`, arrays add `[]`, recursively. Only objects and
-# arrays are expanded: most values are scalars, and skipping them more than halves the scan. Split
-# in slices of the id run side by side (warehouse.split), each counting its own payloads' paths.
+# arrays are expanded: most values are scalars, and skipping them more than halves the scan. It runs
+# as slices of the ids side by side (warehouse.split), each counting its own payloads' paths.
 PAYLOAD_PATHS = sql.SQL("""
 with recursive paths (path, value) as (
     select key, value from {t}, jsonb_each(payload) where {latest} and {slice}
