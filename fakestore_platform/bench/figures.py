@@ -26,11 +26,11 @@ from fakestore_platform.errors import FakestoreError
 from fakestore_platform.runs import materialize
 from fakestore_platform.transform.project import dbt_project
 from fakestore_platform.warehouse.connection import connect
+from fakestore_platform.warehouse.copy import BLOCK_BYTES
 
 # What a daily carts run rebuilds: bronze's partition and the incremental facts, with their checks.
 DAILY_SELECTION = 'key:"bronze/carts" or key:"core/fact_carts" or key:"core/fact_cart_items"'
 CARTS_SELECTION = 'key:"bronze/carts"'
-COPY_BLOCK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -113,8 +113,8 @@ def copy_ceiling_rows_per_second(bench: BenchEnvironment) -> tuple[int, float]:
         conn.commit()
         started = time.perf_counter()
         with conn.cursor().copy("copy public.bench_copy_ceiling (payload) from stdin") as copy:
-            for offset in range(0, len(data), COPY_BLOCK):
-                copy.write(data[offset : offset + COPY_BLOCK])
+            for offset in range(0, len(data), BLOCK_BYTES):
+                copy.write(data[offset : offset + BLOCK_BYTES])
         conn.commit()
         seconds = time.perf_counter() - started
         conn.execute("drop table public.bench_copy_ceiling")
