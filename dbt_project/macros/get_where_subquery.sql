@@ -4,8 +4,9 @@
     documented hook for filters that need one. -#}
 {% macro get_where_subquery(relation) -%}
     {%- set where = config.get('where') -%}
-    {%- if where and where.startswith('carts_window(') and where.endswith(')') -%}
-        {%- set where = carts_window(where[13:-1]) -%}
+    {%- set window_form = 'carts_window(' -%}
+    {%- if where and where.startswith(window_form) and where.endswith(')') -%}
+        {%- set where = carts_window(where[(window_form | length):-1]) -%}
     {%- endif -%}
     {%- if where -%}
         {%- set filtered -%}
