@@ -57,6 +57,9 @@ DDL = (
     + _payload_table("carts", "cart_id", partitioned=True)
     + """
 create index if not exists carts_partition_date on bronze.carts (partition_date);
+-- no_duplicate_ids groups every cart in bronze by id: on this index it is an index-only scan, a
+-- fraction of a second at a million carts, where the heap scan costs seconds in every daily run.
+create index if not exists carts_cart_id on bronze.carts (cart_id);
 create index if not exists products_product_id on bronze.products (product_id, extracted_at);
 
 create table if not exists bronze.rejected_records (
