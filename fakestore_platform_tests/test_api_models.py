@@ -66,13 +66,3 @@ def test_a_repeated_id_in_one_response_is_quarantined_not_loaded_twice() -> None
         "id: duplicate of an earlier record with id 1 in this response",
         "id: duplicate of an earlier record with id 1 in this response",
     ]
-
-
-def test_field_paths_spell_nested_and_list_fields_as_the_api_does() -> None:
-    from fakestore_platform.api.models import Cart, Product, User, field_paths
-
-    assert field_paths(Cart) == {
-        "id", "userId", "date", "__v", "products", "products[]", "products[].productId", "products[].quantity"
-    }  # fmt: skip
-    assert {"rating", "rating.rate", "rating.count"} <= field_paths(Product)
-    assert {"address.geolocation.lat", "name.firstname", "password", "__v"} <= field_paths(User)

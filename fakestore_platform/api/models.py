@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal, get_args, get_origin
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AwareDatetime,
@@ -87,22 +87,6 @@ class Cart(ApiRecord):
 
 
 MODELS: dict[Entity, type[ApiRecord]] = {"products": Product, "users": User, "carts": Cart}
-
-
-def field_paths(model: type[BaseModel], prefix: str = "") -> set[str]:
-    """Every field path the model knows, as the API spells it: `rating.rate`, `products[].quantity`."""
-    paths: set[str] = set()
-    for name, info in model.model_fields.items():
-        path = f"{prefix}{info.alias or name}"
-        paths.add(path)
-        annotation = info.annotation
-        if get_origin(annotation) is list:
-            path += "[]"
-            paths.add(path)
-            (annotation,) = get_args(annotation)
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            paths |= field_paths(annotation, f"{path}.")
-    return paths
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from fakestore_platform.api.models import Entity, ValidatedBatch
 from fakestore_platform.api.resource import FakeStoreApi
 from fakestore_platform.automation.freshness import DAILY_FRESHNESS
 from fakestore_platform.bronze.audit import IngestionProgress, audited_ingestion
+from fakestore_platform.bronze.drift import drift_check_result, drift_check_spec
 from fakestore_platform.bronze.load import (
     BronzeWriter,
     bronze_transaction,
@@ -109,10 +110,10 @@ def _ingestion(
 
 
 def _bronze_asset(
-    key: dg.AssetKey, description: str, **kwargs: Any
+    key: dg.AssetKey, entity: Entity, description: str, **kwargs: Any
 ) -> Callable[..., dg.AssetsDefinition]:
     """What every bronze asset shares: group, owners, pool, retries, single-run backfills, freshness,
-    the load check."""
+    the checks computed by the load itself."""
     return dg.asset(
         key=key,
         group_name="bronze",
@@ -127,14 +128,15 @@ def _bronze_asset(
         check_specs=[
             dg.AssetCheckSpec(
                 LOADED_CHECK, asset=key, description="Every valid record fetched was loaded."
-            )
+            ),
+            drift_check_spec(key, entity),
         ],
         **kwargs,
     )
 
 
 def _snapshot_asset(entity: Entity, description: str) -> dg.AssetsDefinition:
-    @_bronze_asset(dg.AssetKey(["bronze", entity]), description)
+    @_bronze_asset(dg.AssetKey(["bronze", entity]), entity, description)
     def snapshot(
         context: dg.AssetExecutionContext, fakestore_api: FakeStoreApi, warehouse: Warehouse
     ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
@@ -147,6 +149,7 @@ def _snapshot_asset(entity: Entity, description: str) -> dg.AssetsDefinition:
                 metadata = _load_metadata(writer, client, [batch.url])
         yield dg.MaterializeResult(metadata=metadata)
         yield _loaded_check(entity, writer)
+        yield drift_check_result(writer.drift)
 
     return snapshot
 
@@ -164,6 +167,7 @@ BRONZE_CARTS = dg.AssetKey(["bronze", "carts"])
 
 @_bronze_asset(
     BRONZE_CARTS,
+    "carts",
     "Carts by UTC day as served by GET /carts?startdate&enddate; a run replaces its partitions.",
     partitions_def=carts_partitions,
 )
@@ -194,3 +198,4 @@ def bronze_carts(
         metadata={**metadata, "partitions": f"{start}..{end - timedelta(days=1)}"}
     )
     yield _loaded_check("carts", writer)
+    yield drift_check_result(writer.drift)

@@ -1,22 +1,17 @@
-"""Asset checks on bronze: duplicates and a high rejected share block downstream, drift is reported."""
+"""Asset checks on bronze: duplicates and a high rejected share block downstream. Schema drift is
+checked by the load itself, as it writes each record (bronze.drift)."""
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable
-
 import dagster as dg
-import psycopg
 from psycopg import sql
 
-from fakestore_platform.api.models import MODELS, Entity, field_paths
+from fakestore_platform.api.models import Entity
 from fakestore_platform.bronze.tables import ID_COLUMNS, REJECTED_TABLE, ensure_bronze_tables, table
 from fakestore_platform.settings import current_settings
 from fakestore_platform.warehouse.resource import Warehouse
-from fakestore_platform.warehouse.split import split_rows
 
 ENTITIES: tuple[Entity, ...] = ("products", "users", "carts")
-DRIFT_EXAMPLES = 20
 
 
 def latest_extraction(entity: Entity) -> sql.Composable:
@@ -106,74 +101,7 @@ def _rejected_share_check(entity: Entity) -> dg.AssetChecksDefinition:
     return check
 
 
-# Every key path in a payload: objects add `.key`, arrays add `[]`, recursively. Only objects and
-# arrays are expanded: most values are scalars, and skipping them more than halves the scan. It runs
-# as slices of the ids side by side (warehouse.split), each counting its own payloads' paths.
-PAYLOAD_PATHS = sql.SQL("""
-with recursive paths (path, value) as (
-    select key, value from {t}, jsonb_each(payload) where {latest} and {slice}
-    union all
-    select paths.path || child.suffix, child.value
-    from paths
-    cross join lateral (
-        select '.' || key as suffix, value
-        from jsonb_each(paths.value)
-        where jsonb_typeof(paths.value) = 'object'
-        union all
-        select '[]', element
-        from jsonb_array_elements(paths.value) as element
-        where jsonb_typeof(paths.value) = 'array'
-    ) as child
-    where jsonb_typeof(paths.value) in ('object', 'array')
-)
-select path, count(*) from paths group by path
-""")
-
-
-def new_field_paths(connect: Callable[[], psycopg.Connection], entity: Entity) -> dict[str, int]:
-    """Field paths in the latest load's payloads that the entity's pydantic model does not know,
-    with how many times each occurs, in path order."""
-    with connect() as conn:
-        ensure_bronze_tables(conn)
-    rows = split_rows(
-        connect,
-        PAYLOAD_PATHS,
-        sql.Identifier(ID_COLUMNS[entity]),
-        t=table(entity),
-        latest=latest_extraction(entity),
-    )
-    known = field_paths(MODELS[entity])
-    counts: Counter[str] = Counter()
-    for path, count in rows:
-        if path not in known:
-            counts[path] += count
-    return dict(sorted(counts.items()))
-
-
-def _schema_drift_check(entity: Entity) -> dg.AssetChecksDefinition:
-
-    @dg.asset_check(
-        asset=dg.AssetKey(["bronze", entity]),
-        name="no_schema_drift",
-        description=f"Every field path in the latest {entity} payloads is one the pydantic model knows; "
-        "new ones are listed (they are kept in the payload, never dropped).",
-    )
-    def check(warehouse: Warehouse) -> dg.AssetCheckResult:
-        new = new_field_paths(warehouse.connect, entity)
-        return dg.AssetCheckResult(
-            passed=not new,
-            severity=dg.AssetCheckSeverity.WARN,
-            metadata={
-                "new_field_paths": dg.MetadataValue.json(dict(list(new.items())[:DRIFT_EXAMPLES])),
-                "new_field_path_count": len(new),
-            },
-        )
-
-    return check
-
-
 bronze_checks = [
     *(_duplicate_ids_check(entity) for entity in ENTITIES),
     *(_rejected_share_check(entity) for entity in ENTITIES),
-    *(_schema_drift_check(entity) for entity in ENTITIES),
 ]

@@ -13,6 +13,7 @@ from psycopg import sql
 
 from fakestore_platform.api.client import FakeStoreClient
 from fakestore_platform.api.models import Entity, Rejection, ValidatedBatch
+from fakestore_platform.bronze.drift import DriftCounter
 from fakestore_platform.bronze.records import Lineage, cart_day, payload_line, rejected_row
 from fakestore_platform.bronze.tables import (
     ID_COLUMNS,
@@ -71,6 +72,7 @@ class BronzeWriter:
         # Where this load's rows can be: reading them back costs the load, not the table's history.
         self.scope = scope
         self.counts = LoadCounts()
+        self.drift = DriftCounter(entity)
 
     def written(self) -> sql.Composable:
         """The condition selecting the rows this writer wrote, within its scope."""
@@ -82,9 +84,14 @@ class BronzeWriter:
     def write_snapshot(self, batch: ValidatedBatch) -> None:
         lineage = self._lineage(batch)
         lineage_text = lineage.copy_text()
-        lines = (payload_line(self.entity, b"%d" % r["id"], r, lineage_text) for r in batch.valid)
+
+        def lines() -> Iterator[bytes]:
+            for record in batch.valid:
+                self.drift.count(record)
+                yield payload_line(self.entity, b"%d" % record["id"], record, lineage_text)
+
         self.counts.loaded += copy_lines(
-            self.cursor, table(self.entity), (ID_COLUMNS[self.entity], *LINEAGE_COLUMNS), lines
+            self.cursor, table(self.entity), (ID_COLUMNS[self.entity], *LINEAGE_COLUMNS), lines()
         )
         self._write_rejected([(None, r) for r in batch.rejected], lineage)
         self.counts.fetched += batch.fetched
@@ -105,6 +112,7 @@ class BronzeWriter:
             for cart in batch.valid:
                 day = cart_day(cart)
                 if start <= day < end:
+                    self.drift.count(cart)
                     keys = b"%d\t%b" % (cart["id"], day.isoformat().encode())
                     yield payload_line("carts", keys, cart, lineage_text)
                 else:
