@@ -12,6 +12,7 @@ from fakestore_platform.bronze.assets import (
     bronze_products,
     bronze_users,
 )
+from fakestore_platform.bronze.drift import CHECK_NAME as DRIFT_CHECK
 
 all_assets_job = dg.define_asset_job(
     "materialize_everything",
@@ -31,12 +32,14 @@ bronze_snapshots_job = dg.define_asset_job(
     description="A snapshot of the products and the users; the dbt assets follow on their own.",
 )
 
-# The bronze load check is part of the load itself (it compares what the run fetched with what it
-# wrote), so it cannot run alone; every other check, dbt tests included, can.
+# Two bronze checks are part of the load itself (one compares what the run fetched with what it
+# wrote, the other counts the new fields of what it wrote), so they cannot run alone; every other
+# check, dbt tests included, can.
 _LOAD_CHECKS = dg.AssetSelection.checks(
     *(
-        dg.AssetCheckKey(asset.key, LOADED_CHECK)
+        dg.AssetCheckKey(asset.key, name)
         for asset in (bronze_products, bronze_users, bronze_carts)
+        for name in (LOADED_CHECK, DRIFT_CHECK)
     )
 )
 
