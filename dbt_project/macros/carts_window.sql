@@ -1,5 +1,6 @@
-{#- The carts partition window of this run, as (min_date, max_date): the vars min_date and max_date,
-    inclusive 'YYYY-MM-DD' days that Dagster passes with --vars. None when neither is set: every day. -#}
+{#- The carts partition window of this run, as (min_date, max_date): inclusive 'YYYY-MM-DD' days, the
+    vars min_date and max_date or the env vars Dagster passes them in (macro day_var). None when
+    neither is set: every day. -#}
 {% macro carts_window_bounds() -%}
     {%- set min_date = day_var('min_date') -%}
     {%- set max_date = day_var('max_date') -%}
