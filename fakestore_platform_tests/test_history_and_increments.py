@@ -10,6 +10,9 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import psycopg
+import pytest
+
 from fakestore_platform.api.emulator import EmulatorConfig, serve_in_background
 from fakestore_platform.warehouse.connection import connect, ensure_database, with_database
 
@@ -45,6 +48,12 @@ def materialize(url: str, api_url: str, *args: str) -> str:
     return result.stdout
 
 
+def fact_indexes(conn) -> list[tuple[str, str]]:
+    return conn.execute(
+        "select indexname, indexdef from pg_indexes where schemaname = 'core' and tablename like 'fact%' order by 1"
+    ).fetchall()
+
+
 def test_a_price_change_keeps_old_carts_revenue_and_prices_new_carts_anew(
     platform_env, databases
 ) -> None:
@@ -66,6 +75,7 @@ def test_a_price_change_keeps_old_carts_revenue_and_prices_new_carts_anew(
         revenue_before = dict(
             conn.execute("select cart_id, cart_revenue from core.fact_carts").fetchall()
         )
+        indexes = fact_indexes(conn)
     new_price = (old_price * 2 + Decimal("0.01")).quantize(Decimal("0.01"))
 
     with serve_in_background(
@@ -87,6 +97,12 @@ def test_a_price_change_keeps_old_carts_revenue_and_prices_new_carts_anew(
                 (repriced_at,),
             ).fetchall()
         )
+        # The second run rebuilt every day, so it dropped the facts' keys and indexes and built
+        # them again (macro get_incremental_bulk_append_sql): all back, and the keys still hold.
+        assert fact_indexes(conn) == indexes
+        assert {"fact_carts_pkey", "fact_cart_items_pkey"} <= {name for name, _ in indexes}
+        with pytest.raises(psycopg.errors.UniqueViolation):
+            conn.execute("insert into core.fact_carts select * from core.fact_carts limit 1")
     assert versions == [(old_price, True, False), (new_price, False, True)]
     assert {(before, price) for before, price, _ in lines} == {
         (True, old_price),
