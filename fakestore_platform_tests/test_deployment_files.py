@@ -28,7 +28,6 @@ from fakestore_platform.cli import build_parser
 from fakestore_platform.instance import PLANNED_EVENTS_AS_SUBSETS, storage_url
 from fakestore_platform.settings import load_settings
 from fakestore_platform.warehouse.connection import DatabaseUrls
-from fakestore_platform.warehouse.server_settings import postgres_command
 
 REPO = Path(__file__).resolve().parents[1]
 PLATFORM_SERVICES = ("code-location", "dagster-webserver", "dagster-daemon", "fakestore-api")
@@ -225,10 +224,6 @@ def test_compose_postgres_has_a_healthcheck_a_volume_and_no_literal_password() -
     assert "-h 127.0.0.1" in postgres["healthcheck"]["test"][1]
     assert postgres["volumes"][0].split(":")[0] in load("docker-compose.yml")["volumes"]
     assert postgres["environment"]["POSTGRES_PASSWORD"].startswith("${POSTGRES_PASSWORD")
-
-
-def test_compose_postgres_runs_with_the_warehouse_server_settings() -> None:
-    assert command_of("postgres") == postgres_command()
 
 
 def test_dagster_processes_wait_for_a_healthy_database_and_code_location() -> None:

@@ -8,7 +8,6 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from psycopg import sql
 
 from fakestore_platform.errors import WarehouseError
 from fakestore_platform.settings import load_settings
@@ -19,7 +18,6 @@ from fakestore_platform.warehouse.connection import (
     with_database,
 )
 from fakestore_platform.warehouse.embedded import EmbeddedPostgres
-from fakestore_platform.warehouse.server_settings import SERVER_SETTINGS
 
 
 def test_the_server_is_started_queried_stopped_and_reused_with_its_data(tmp_path: Path) -> None:
@@ -44,13 +42,6 @@ def test_the_embedded_server_holds_the_warehouse_and_dagster_databases(databases
     for url, name in [(databases.warehouse, "warehouse"), (databases.dagster, "dagster")]:
         with connect(url) as conn:
             assert conn.execute("select current_database()").fetchone() == (name,)
-
-
-def test_the_embedded_server_runs_with_the_warehouse_server_settings(databases) -> None:
-    with connect(databases.warehouse) as conn:
-        for name, value in SERVER_SETTINGS.items():
-            shown = conn.execute(sql.SQL("show {}").format(sql.Identifier(name))).fetchone()
-            assert shown == (value,), name
 
 
 def test_resolving_the_databases_twice_is_harmless(settings, databases) -> None:
@@ -100,7 +91,6 @@ import sys
 from pathlib import Path
 from fakestore_platform.warehouse.connection import connect
 from fakestore_platform.warehouse.embedded import EmbeddedPostgres
-from fakestore_platform.warehouse.server_settings import SERVER_SETTINGS
 server = EmbeddedPostgres(Path(sys.argv[1]))
 with connect(server.start()) as conn:
     print(conn.execute("select current_user").fetchone()[0])

@@ -10,10 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
-import psycopg
-
 from fakestore_platform.errors import WarehouseError
-from fakestore_platform.warehouse.server_settings import apply_server_settings
 
 SERVER_USER = "postgres"
 
@@ -52,10 +49,7 @@ class EmbeddedPostgres:
             raise WarehouseError(
                 f"the embedded PostgreSQL in {self.pgdata} did not start ({exc}); see {self.log_file}"
             ) from exc
-        url = server.get_uri()
-        with psycopg.connect(url, autocommit=True) as conn:
-            apply_server_settings(conn)
-        return url
+        return server.get_uri()
 
     def running_url(self) -> str | None:
         """The URL of the running server, or None when it is not running."""
