@@ -30,7 +30,7 @@ demo: install manifest
 	$(BIN)/fakestore-platform demo
 
 # Everything but the slowest reliability scenarios, which make test-reliability runs. Two workers,
-# each taking whole files (their module fixtures build a warehouse once): about a fifth off the wall time.
+# each taking whole files (their module fixtures build a warehouse once).
 test: install manifest
 	$(BIN)/pytest -m "not slow" -n 2 --dist loadfile
 
