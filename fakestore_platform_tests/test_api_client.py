@@ -1,5 +1,6 @@
 """Client edge cases against httpx.MockTransport: retries, budgets, refusals, bad bodies."""
 
+import gc
 from collections.abc import Callable
 from datetime import date
 
@@ -9,6 +10,7 @@ import pytest
 
 from fakestore_platform import __version__
 from fakestore_platform.api.client import FakeStoreClient, RetryPolicy
+from fakestore_platform.api.models import validate_records
 from fakestore_platform.errors import FakeStoreApiError
 from fakestore_platform_tests.samples import CART, PRODUCT
 
@@ -137,6 +139,27 @@ def test_one_invalid_record_among_valid_ones_is_rejected_alone() -> None:
     assert [c["id"] for c in batch.valid] == [1, 3]
     assert batch.rejected[0].reason == "userId: Input should be a valid integer"
     assert batch.url.endswith("/carts?startdate=2020-03-02&enddate=2020-03-03")
+
+
+def test_the_gc_is_paused_only_while_a_response_is_parsed_and_validated(monkeypatch) -> None:
+    seen = []
+    monkeypatch.setattr(
+        "fakestore_platform.api.client.validate_records",
+        lambda *args: seen.append(gc.isenabled()) or validate_records(*args),
+    )
+    handler, _ = scripted(ok([CART]), ok([CART]), ok({"not": "a list"}))
+    client = client_for(handler, [])
+    assert client.carts(date(2020, 3, 2), date(2020, 3, 3)).valid == [CART]
+    assert seen == [False] and gc.isenabled()  # on again after
+    gc.disable()
+    try:  # a caller that runs without the GC keeps it off
+        client.carts(date(2020, 3, 2), date(2020, 3, 3))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    with pytest.raises(FakeStoreApiError):
+        client.products()
+    assert gc.isenabled()  # and a refused body leaves it on too
 
 
 def test_requests_carry_a_user_agent_naming_the_project_and_version() -> None:
