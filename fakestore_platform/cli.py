@@ -270,7 +270,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench.add_argument("--carts", type=_positive_int, default=1_000_000)
     bench.add_argument("--days", type=_positive_int, default=365, help="days the carts spread over")
-    bench.add_argument("--repeat", type=_positive_int, default=3, help="runs per median")
+    bench.add_argument("--repeat", type=_positive_int, default=5, help="runs per median")
     bench.add_argument("--report", type=Path, help="write the figures to this Markdown file")
     bench.set_defaults(run=_run_bench)
 
