@@ -23,6 +23,7 @@ def run_benchmark(size: StoreSize, repeat: int, report: Path | None) -> Figures:
         with bench_environment(home, size) as bench:
             # One day of history: the graph built for the last day only, then that day rebuilt.
             figures.timed_run("*", last)
+            figures.at_rest(bench)
             daily_1 = figures.median_run_seconds(figures.DAILY_SELECTION, last, repeat)
             definitions = figures.definitions_load_seconds(bench, repeat)
             ingest_month = figures.ingest_in_child(bench, month)
@@ -31,6 +32,7 @@ def run_benchmark(size: StoreSize, repeat: int, report: Path | None) -> Figures:
             direct_load = figures.direct_load_seconds(bench, year)
             full = figures.timed_run("*", year)
             # A year of history: the same day rebuilt again.
+            figures.at_rest(bench)
             daily_365 = figures.median_run_seconds(figures.DAILY_SELECTION, last, repeat)
             result = Figures(
                 size=size,
