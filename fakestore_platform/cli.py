@@ -114,6 +114,11 @@ def _run_env(args: argparse.Namespace) -> None:
         print(f"export {name}={shlex.quote(value)}")
 
 
+def printed_run_id(output: str) -> str:
+    """The run id in what `materialize` printed: its first line is `run <id> succeeded; ...`."""
+    return output.split("run ", 1)[1].split()[0]
+
+
 def _run_materialize(args: argparse.Namespace) -> None:
     from fakestore_platform.instance import dagster_environment
     from fakestore_platform.runs import materialize, parse_partitions

@@ -29,6 +29,7 @@ from fakestore_platform.api.emulator import (
     serve_with_faults,
 )
 from fakestore_platform.bronze.load import CARTS_REQUEST_DAYS
+from fakestore_platform.cli import printed_run_id
 from fakestore_platform.warehouse.connection import connect, ensure_database, with_database
 
 pytestmark = pytest.mark.reliability
@@ -135,10 +136,6 @@ def materialize_everything(
             env=env,
         )
     )
-
-
-def run_id(out: str) -> str:
-    return out.split("run ", 1)[1].split()[0]
 
 
 def drift_reported(run: str) -> dict[str, dict[str, int]]:
@@ -263,7 +260,7 @@ def test_bad_records_are_quarantined_counted_and_drift_is_listed(
             # Every record served is loaded or quarantined: none lost.
             assert loaded | quarantined == {str(n) for n in range(1, served[entity] + 1)}, entity
         (rejected,) = conn.execute("select count(*) from bronze.rejected_records").fetchone()
-        drift = drift_reported(run_id(out))
+        drift = drift_reported(printed_run_id(out))
         assert set(drift) == set(served)  # every bronze asset's load reported its drift
         # Each path reported as often as the loaded payloads hold it, counted again in SQL.
         for entity, paths in drift.items():

@@ -22,6 +22,7 @@ from fakestore_platform.bronze.load import (
     replacing_cart_partitions,
     write_cart_partitions,
 )
+from fakestore_platform.cli import printed_run_id
 from fakestore_platform.errors import FakestoreError
 from fakestore_platform.runs import materialize
 from fakestore_platform.transform.project import dbt_project
@@ -106,7 +107,7 @@ def ingest_in_child(bench: BenchEnvironment, window: tuple[date, date]) -> Inges
         printed = output.read().decode()
     if child.returncode != 0:
         raise FakestoreError(f"benchmark ingest failed: {printed[-2000:]}")
-    run_id = printed.split("run ", 1)[1].split()[0]
+    run_id = printed_run_id(printed)
     return Ingest(seconds, step_seconds(run_id)["bronze__carts"], usage.ru_maxrss / 1024)
 
 
