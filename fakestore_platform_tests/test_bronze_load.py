@@ -3,7 +3,7 @@
 import copy
 import hashlib
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import httpx
 import orjson
@@ -130,6 +130,53 @@ def test_a_cart_dated_outside_the_requested_window_is_rejected_not_misfiled(conn
     assert day == WINDOW[0]
 
 
+def test_a_cart_moved_to_another_day_leaves_the_day_it_was_loaded_on(conn) -> None:
+    with replacing_cart_partitions(conn, WINDOW, NOW, "run-1") as writer:
+        writer.write_carts(carts_batch(CART, CART | {"id": 4}), WINDOW)
+    moved = CART | {"id": 4, "date": "2020-03-04T08:00:00.000Z"}
+    day = (date(2020, 3, 4), date(2020, 3, 5))
+    with replacing_cart_partitions(conn, day, NOW, "run-2") as writer:
+        writer.write_carts(carts_batch(moved), day)
+    assert writer.counts.moved == 1
+    assert conn.execute(
+        "select cart_id, partition_date from bronze.carts order by 1"
+    ).fetchall() == [(1, date(2020, 3, 2)), (4, date(2020, 3, 4))]
+
+
+def test_a_cart_served_for_the_day_before_its_utc_day_loads_once_on_its_own_day(conn) -> None:
+    """The source files carts by its own time zone: 23:30 at UTC-5 on 03-02 is 03-03 in UTC."""
+    late = CART | {"id": 7, "date": "2020-03-02T23:30:00-05:00"}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        served_on_0302 = (
+            request.url.params["startdate"] <= "2020-03-02" < request.url.params["enddate"]
+        )
+        return httpx.Response(200, json=[late] if served_on_0302 else [])
+
+    with FakeStoreClient("http://api", transport=httpx.MockTransport(handler)) as client:
+        for run, day in (("run-1", date(2020, 3, 2)), ("run-2", date(2020, 3, 3))):
+            with replacing_cart_partitions(
+                conn, (day, day + timedelta(days=1)), NOW, run
+            ) as writer:
+                write_cart_partitions(writer, client, (day, day + timedelta(days=1)))
+    assert conn.execute("select cart_id, partition_date from bronze.carts").fetchall() == [
+        (7, date(2020, 3, 3))
+    ]
+    assert conn.execute("select count(*) from bronze.rejected_records").fetchone() == (0,)
+
+
+def test_an_invalid_cart_is_filed_under_its_own_day_so_rerunning_that_day_replaces_it(conn) -> None:
+    invalid = CART | {"id": 2, "userId": "x", "date": "2020-03-02T12:00:00.000Z"}
+    with replacing_cart_partitions(conn, WINDOW, NOW, "run-1") as writer:
+        writer.write_carts(carts_batch(CART, invalid), WINDOW)
+    day = (date(2020, 3, 2), date(2020, 3, 3))
+    with replacing_cart_partitions(conn, day, NOW, "run-2") as writer:
+        writer.write_carts(carts_batch(CART, invalid), day)
+    assert conn.execute(
+        "select partition_date, run_id from bronze.rejected_records"
+    ).fetchall() == [(date(2020, 3, 2), "run-2")]
+
+
 def test_a_failure_mid_load_leaves_the_partition_as_it_was(conn) -> None:
     with replacing_cart_partitions(conn, WINDOW, NOW, "run-1") as writer:
         writer.write_carts(carts_batch(CART), WINDOW)
@@ -158,21 +205,22 @@ def test_a_failed_request_for_a_later_window_rolls_back_the_windows_already_writ
     def handler(request: httpx.Request) -> httpx.Response:
         start = request.url.params["startdate"]
         requested.append(start)
-        if start == "2020-01-29":
+        if start == "2020-01-28":
             return httpx.Response(404, json={"message": "no such window"})
-        day = f"{start}T10:00:00.000Z"
+        day = f"{date.fromisoformat(start) + timedelta(days=1)}T10:00:00.000Z"
         return httpx.Response(200, json=[CART | {"id": len(requested), "date": day}])
 
     window = (date(2020, 1, 1), date(2020, 2, 12))
     with FakeStoreClient("http://api", transport=httpx.MockTransport(handler)) as client:
         with replacing_cart_partitions(conn, window, NOW, "run-1") as writer:
-            write_cart_partitions(writer, client, (date(2020, 1, 1), date(2020, 1, 29)))
+            write_cart_partitions(writer, client, (date(2020, 1, 1), date(2020, 1, 27)))
         with (
             pytest.raises(FakeStoreApiError, match="HTTP 404"),
             replacing_cart_partitions(conn, window, NOW, "run-2") as writer,
         ):
             write_cart_partitions(writer, client, window)
-    assert requested == ["2020-01-01", "2020-01-15", "2020-01-01", "2020-01-15", "2020-01-29"]
+    # A day more on each side (write_cart_partitions' neighbouring days), two weeks per request.
+    assert requested == ["2019-12-31", "2020-01-14", "2019-12-31", "2020-01-14", "2020-01-28"]
     assert conn.execute("select cart_id, run_id from bronze.carts order by 1").fetchall() == [
         (1, "run-1"),
         (2, "run-1"),

@@ -195,7 +195,11 @@ def bronze_carts(
         urls = write_cart_partitions(writer, client, (start, end))
         metadata = _load_metadata(writer, client, urls)
     yield dg.MaterializeResult(
-        metadata={**metadata, "partitions": f"{start}..{end - timedelta(days=1)}"}
+        metadata={
+            **metadata,
+            "partitions": f"{start}..{end - timedelta(days=1)}",
+            "moved_from_other_days": writer.counts.moved,
+        }
     )
     yield _loaded_check("carts", writer)
     yield drift_check_result(writer.drift)

@@ -14,7 +14,13 @@ from psycopg import sql
 from fakestore_platform.api.client import FakeStoreClient
 from fakestore_platform.api.models import Entity, Rejection, ValidatedBatch
 from fakestore_platform.bronze.drift import DriftCounter
-from fakestore_platform.bronze.records import Lineage, cart_day, payload_line, rejected_row
+from fakestore_platform.bronze.records import (
+    Lineage,
+    cart_day,
+    payload_line,
+    rejected_row,
+    served_day,
+)
 from fakestore_platform.bronze.tables import (
     ID_COLUMNS,
     LINEAGE_COLUMNS,
@@ -42,6 +48,18 @@ def request_windows(
         start = stop
 
 
+# The API files a cart under its day in the source's time zone, which need not be UTC: a cart dated
+# 2020-03-02T23:30:00-05:00 is served for 03-02 but belongs to the UTC day 03-03. A load asks for a
+# day more on each side and keeps the carts of its own UTC days; those of the days beside it are
+# theirs to load.
+NEIGHBOUR_DAY = timedelta(days=1)
+
+
+def _is_neighbour(day: date, window: tuple[date, date]) -> bool:
+    start, end = window
+    return day in (start - NEIGHBOUR_DAY, end)
+
+
 # A writer's default scope: a snapshot batch may be anywhere in its table.
 EVERY_ROW = sql.SQL("true")
 
@@ -52,6 +70,7 @@ class LoadCounts:
     valid: int = 0
     loaded: int = 0
     rejected: int = 0
+    moved: int = 0  # older copies of the loaded carts removed from other days
 
 
 class BronzeWriter:
@@ -98,15 +117,20 @@ class BronzeWriter:
         self.counts.valid += len(batch.valid)
 
     def write_carts(self, batch: ValidatedBatch, window: tuple[date, date]) -> None:
-        """Write carts fetched for `window`; a cart dated outside it is rejected, never misfiled.
+        """Write the carts of `window` in a response for it and its neighbouring days (see
+        NEIGHBOUR_DAY); a cart dated further out is rejected, never misfiled.
 
         A rejected cart is filed under its own day when it has one inside the window, otherwise under
-        the window's first day, so re-running the window replaces it like every other row.
+        the window's first day, so re-running any day of the window replaces it like every other row.
         """
         start, end = window
         lineage = self._lineage(batch)
         lineage_text = lineage.copy_text()
-        rejected = [(start, r) for r in batch.rejected]
+        rejected: list[tuple[date | None, Rejection]] = []
+        for rejection in batch.rejected:
+            day = served_day(rejection.record)
+            if day is None or not _is_neighbour(day, window):
+                rejected.append((day if day and start <= day < end else start, rejection))
 
         def lines_in_window() -> Iterator[bytes]:
             for cart in batch.valid:
@@ -115,7 +139,7 @@ class BronzeWriter:
                     self.drift.count(cart)
                     keys = b"%d\t%b" % (cart["id"], day.isoformat().encode())
                     yield payload_line("carts", keys, cart, lineage_text)
-                else:
+                elif not _is_neighbour(day, window):
                     error = {
                         "path": "date",
                         "error": f"dated {day}, outside the requested window {start}..{end}",
@@ -126,7 +150,7 @@ class BronzeWriter:
         loaded = copy_lines(self.cursor, table("carts"), columns, lines_in_window())
         self._write_rejected(rejected, lineage)
         self.counts.loaded += loaded
-        self.counts.fetched += batch.fetched
+        self.counts.fetched += loaded + len(rejected)
         self.counts.valid += loaded
 
     def _write_rejected(
@@ -176,27 +200,42 @@ def replacing_cart_partitions(
             )
         )
         yield writer
+        # A cart the source now dates on one of these days leaves the day it was loaded on before:
+        # bronze holds the newest copy of each cart, and the old day no longer counts it.
+        moved = writer.cursor.execute(
+            sql.SQL(
+                "delete from {carts} as other where not ({in_window}) and exists ("
+                "select from {carts} as loaded where loaded.cart_id = other.cart_id and {written})"
+            ).format(
+                carts=table("carts"),
+                in_window=in_window,
+                written=writer.written(),  # unqualified: the innermost table, `loaded`
+            )
+        )
+        writer.counts.moved = moved.rowcount
 
 
 def write_cart_partitions(
     writer: BronzeWriter, client: FakeStoreClient, window: tuple[date, date]
 ) -> list[str]:
-    """Fetch the carts of [start, end) a request window at a time and write them; the URLs read.
+    """Fetch the carts of [start, end) and its neighbouring days a request window at a time and
+    write them; the URLs read.
 
     The next window's request is in flight while this one is written, so the API prepares and sends
     it while the warehouse takes the COPY: one request ahead, never more, so memory holds two windows.
     A failed request fails the load (and its transaction) when its window's turn comes.
     """
-    windows = list(request_windows(*window))
+    start, end = window
+    windows = list(request_windows(start - NEIGHBOUR_DAY, end + NEIGHBOUR_DAY))
     urls = []
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="carts-prefetch") as fetcher:
         fetch = fetcher.submit(client.carts, *windows[0]) if windows else None
-        for index, request_window in enumerate(windows):
+        for index in range(len(windows)):
             batch = fetch.result()
             if index + 1 < len(windows):
                 fetch = fetcher.submit(client.carts, *windows[index + 1])
             urls.append(batch.url)
-            writer.write_carts(batch, request_window)
+            writer.write_carts(batch, window)
     return urls
 
 

@@ -74,3 +74,16 @@ def rejected_row(
 def cart_day(cart: dict[str, Any]) -> date:
     """The UTC day a validated cart belongs to: its partition."""
     return datetime.fromisoformat(cart["date"]).astimezone(UTC).date()
+
+
+def served_day(record: Any) -> date | None:
+    """The UTC day a cart that failed validation says it is from, if it says so legibly (a date
+    without an offset read as UTC): where its rejection is filed, so re-running that day replaces it."""
+    served = record.get("date") if isinstance(record, dict) else None
+    if not isinstance(served, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(served)
+    except ValueError:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC).date()
