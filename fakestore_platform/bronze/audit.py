@@ -42,6 +42,19 @@ comment on column audit.ingestion_runs.rejected is 'Rows committed to bronze.rej
 """
 
 
+# An attempt holds this lock on its audit connection while it runs: PostgreSQL releases it when the
+# process dies or its connection is lost, so a `running` row whose lock is free was abandoned.
+ATTEMPT_LOCK = "select pg_advisory_lock(hashtext(concat_ws('/', %s::text, %s::text, %s::text)))"
+ATTEMPT_UNLOCK = "select pg_advisory_unlock(hashtext(concat_ws('/', %s::text, %s::text, %s::text)))"
+ABANDONED = "the attempt ended without finishing: its process died or lost the warehouse connection"
+FAIL_ABANDONED_ATTEMPTS = """
+update audit.ingestion_runs
+set status = 'failed', finished_at = now(), loaded = 0, rejected = 0, error = %s
+where status = 'running'
+    and pg_try_advisory_xact_lock(hashtext(concat_ws('/', run_id, asset, attempt::text)))
+"""
+
+
 @dataclass
 class IngestionProgress:
     """What the materialization has done so far; the audit row reports it however the attempt ends."""
@@ -73,8 +86,10 @@ def audited_ingestion(
     lose its connection, and the audit row must survive either.
     """
     ensure_audit_tables(conn)
+    conn.execute(FAIL_ABANDONED_ATTEMPTS, (ABANDONED,))
     first, last = partitions or (None, None)
     key = (run_id, asset, attempt)
+    conn.execute(ATTEMPT_LOCK, key)
     conn.execute(
         "insert into audit.ingestion_runs (run_id, asset, attempt, partition_start, partition_end, status)"
         " values (%s, %s, %s, %s, %s, 'running')"
@@ -99,6 +114,7 @@ def _finish(
 ) -> None:
     counts, committed = progress.counts, status == "succeeded"
     try:
+        conn.execute(ATTEMPT_UNLOCK, key)
         conn.execute(
             "update audit.ingestion_runs set status = %s, finished_at = now(), fetched = %s, loaded = %s,"
             " rejected = %s, http_attempts = %s, error = %s where run_id = %s and asset = %s and attempt = %s",
