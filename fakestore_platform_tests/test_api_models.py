@@ -66,3 +66,112 @@ def test_a_repeated_id_in_one_response_is_quarantined_not_loaded_twice() -> None
         "id: duplicate of an earlier record with id 1 in this response",
         "id: duplicate of an earlier record with id 1 in this response",
     ]
+
+
+def _with(record: dict, path: tuple, value: object) -> dict:
+    """A deep copy of `record` with `value` at `path`."""
+    changed = copy.deepcopy(record)
+    node = changed
+    for step in path[:-1]:
+        node = node[step]
+    node[path[-1]] = value
+    return changed
+
+
+INTEGER_MAX = 2**31 - 1
+BEYOND_INTEGER = "is more than the warehouse's integer column holds (at most 2147483647)"
+
+
+@pytest.mark.parametrize(
+    ("entity", "record", "path", "value", "reason"),
+    [
+        ("products", PRODUCT, ("id",), 2**31, f"id: 2147483648 {BEYOND_INTEGER}"),
+        ("users", USER, ("id",), 2**31, f"id: 2147483648 {BEYOND_INTEGER}"),
+        ("carts", CART, ("id",), 2**31, f"id: 2147483648 {BEYOND_INTEGER}"),
+        ("carts", CART, ("userId",), 2**31, f"userId: 2147483648 {BEYOND_INTEGER}"),
+        (
+            "carts",
+            CART,
+            ("products", 1, "productId"),
+            2**31,
+            f"products.1.productId: 2147483648 {BEYOND_INTEGER}",
+        ),
+        (
+            "carts",
+            CART,
+            ("products", 0, "quantity"),
+            10**12,
+            f"products.0.quantity: 1000000000000 {BEYOND_INTEGER}",
+        ),
+        (
+            "products",
+            PRODUCT,
+            ("rating", "count"),
+            2**31,
+            f"rating.count: 2147483648 {BEYOND_INTEGER}",
+        ),
+        (
+            "users",
+            USER,
+            ("address", "number"),
+            2**31,
+            f"address.number: 2147483648 {BEYOND_INTEGER}",
+        ),
+        (
+            "users",
+            USER,
+            ("address", "number"),
+            -(2**31) - 1,
+            "address.number: -2147483649 is less than the warehouse's integer column holds"
+            " (at least -2147483648)",
+        ),
+        (
+            "products",
+            PRODUCT,
+            ("price",),
+            1e12,
+            "price: 1000000000000.0 is more than the warehouse's numeric(12, 2) column holds"
+            " (at most 9999999999.99)",
+        ),
+        (
+            "products",
+            PRODUCT,
+            ("price",),
+            10**10,
+            "price: 10000000000 is more than the warehouse's numeric(12, 2) column holds"
+            " (at most 9999999999.99)",
+        ),
+        (
+            "products",
+            PRODUCT,
+            ("rating", "rate"),
+            100.0,
+            "rating.rate: 100.0 is more than the warehouse's numeric(4, 2) column holds"
+            " (at most 99.99)",
+        ),
+    ],
+)
+def test_a_value_beyond_its_warehouse_column_is_rejected_saying_what_the_column_holds(
+    entity, record, path, value, reason
+) -> None:
+    bad = _with(record, path, value)
+    batch = validate_records(entity, "u", [bad])
+    assert batch.valid == []
+    assert [r.reason for r in batch.rejected] == [reason]
+
+
+def test_values_at_the_warehouse_bounds_are_valid() -> None:
+    product = PRODUCT | {
+        "id": INTEGER_MAX,
+        "price": 9_999_999_999.99,
+        "rating": {"rate": 99.99, "count": INTEGER_MAX},
+    }
+    user = _with(USER | {"id": INTEGER_MAX}, ("address", "number"), -(2**31))
+    cart = CART | {
+        "id": INTEGER_MAX,
+        "userId": INTEGER_MAX,
+        "products": [{"productId": INTEGER_MAX, "quantity": INTEGER_MAX}],
+    }
+    for entity, record in (("products", product), ("users", user), ("carts", cart)):
+        batch = validate_records(entity, "u", [record])
+        assert batch.valid == [record], batch.rejected

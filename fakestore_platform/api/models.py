@@ -1,7 +1,8 @@
 """Pydantic models of the Fake Store API's records as the real API serves them: the schema of record.
 
 Models are strict (a price served as the string "9.5" is an error, not a float) and keep unknown
-fields (`extra="allow"`), so schema drift stays visible instead of being dropped.
+fields (`extra="allow"`), so schema drift stays visible instead of being dropped. They also accept
+only what the warehouse can hold, so a value beyond it is one quarantined record, not a failed load.
 """
 
 from __future__ import annotations
@@ -10,18 +11,30 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
-from pydantic import (
-    AwareDatetime,
-    BaseModel,
-    ConfigDict,
-    Field,
-    NonNegativeFloat,
-    NonNegativeInt,
-    PositiveInt,
-    ValidationError,
-)
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic_core import ErrorDetails
 
 Entity = Literal["products", "users", "carts"]
+
+# What the warehouse holds. Bronze keys each row by its id in an `integer` column and dbt's staging
+# models cast payload fields to the types named here (dbt_project/models/staging): a value beyond
+# them would fail the whole COPY or every later dbt run, so it is a bad record like any other.
+INTEGER_MIN, INTEGER_MAX = -(2**31), 2**31 - 1  # PostgreSQL integer
+PRICE_MAX = 9_999_999_999.99  # numeric(12, 2): under 10^10 once rounded to cents
+RATE_MAX = 99.99  # numeric(4, 2)
+COLUMN_TYPES: dict[float, str] = {
+    INTEGER_MIN: "integer",
+    INTEGER_MAX: "integer",
+    PRICE_MAX: "numeric(12, 2)",
+    RATE_MAX: "numeric(4, 2)",
+}
+
+RecordId = Annotated[int, Field(gt=0, le=INTEGER_MAX)]
+Quantity = Annotated[int, Field(gt=0, le=INTEGER_MAX)]
+Count = Annotated[int, Field(ge=0, le=INTEGER_MAX)]
+StreetNumber = Annotated[int, Field(ge=INTEGER_MIN, le=INTEGER_MAX)]
+Price = Annotated[float, Field(ge=0, le=PRICE_MAX)]
+Rate = Annotated[float, Field(ge=0, le=RATE_MAX)]
 
 
 class ApiRecord(BaseModel):
@@ -29,14 +42,14 @@ class ApiRecord(BaseModel):
 
 
 class Rating(ApiRecord):
-    rate: NonNegativeFloat
-    count: NonNegativeInt
+    rate: Rate
+    count: Count
 
 
 class Product(ApiRecord):
-    id: PositiveInt
+    id: RecordId
     title: str
-    price: NonNegativeFloat
+    price: Price
     description: str
     category: str
     image: str
@@ -52,7 +65,7 @@ class Address(ApiRecord):
     geolocation: Geolocation
     city: str
     street: str
-    number: int
+    number: StreetNumber
     zipcode: str
 
 
@@ -63,7 +76,7 @@ class PersonName(ApiRecord):
 
 class User(ApiRecord):
     address: Address
-    id: PositiveInt
+    id: RecordId
     email: str
     username: str
     password: str
@@ -73,13 +86,13 @@ class User(ApiRecord):
 
 
 class CartLine(ApiRecord):
-    productId: PositiveInt
-    quantity: PositiveInt
+    productId: RecordId
+    quantity: Quantity
 
 
 class Cart(ApiRecord):
-    id: PositiveInt
-    userId: PositiveInt
+    id: RecordId
+    userId: RecordId
     # The API serves dates as ISO strings; lax mode parses them, the type insists on a UTC offset.
     date: Annotated[AwareDatetime, Field(strict=False)]
     products: list[CartLine]
@@ -115,9 +128,29 @@ class ValidatedBatch:
         return len(self.valid) + len(self.rejected)
 
 
+# pydantic's error types for a bound, the bound's name in the error's context, and how to say it.
+_BOUND_ERRORS = {
+    "less_than_equal": ("le", "more", "at most"),
+    "greater_than_equal": ("ge", "less", "at least"),
+}
+
+
+def _message(err: ErrorDetails) -> str:
+    """pydantic's message, or for a warehouse bound, the value and what its column holds."""
+    if err["type"] in _BOUND_ERRORS:
+        name, beyond, limit = _BOUND_ERRORS[err["type"]]
+        bound = err["ctx"][name]
+        if bound in COLUMN_TYPES:
+            return (
+                f"{err['input']} is {beyond} than the warehouse's {COLUMN_TYPES[bound]} column"
+                f" holds ({limit} {bound})"
+            )
+    return err["msg"]
+
+
 def _errors(exc: ValidationError) -> list[dict[str, str]]:
     return [
-        {"path": ".".join(str(part) for part in err["loc"]) or "(record)", "error": err["msg"]}
+        {"path": ".".join(str(part) for part in err["loc"]) or "(record)", "error": _message(err)}
         for err in exc.errors(include_url=False)
     ]
 
