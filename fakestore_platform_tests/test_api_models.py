@@ -1,8 +1,9 @@
 import copy
 
+import orjson
 import pytest
 
-from fakestore_platform.api.models import validate_records
+from fakestore_platform.api.models import may_hold_nul, validate_records
 from fakestore_platform_tests.samples import CART, PRODUCT, USER, WHOLE_PRICE_PRODUCT
 
 
@@ -175,3 +176,58 @@ def test_values_at_the_warehouse_bounds_are_valid() -> None:
     for entity, record in (("products", product), ("users", user), ("carts", cart)):
         batch = validate_records(entity, "u", [record])
         assert batch.valid == [record], batch.rejected
+
+
+NUL_REASON = "holds a NUL character (\\u0000), which the warehouse cannot store"
+
+
+@pytest.mark.parametrize(
+    ("entity", "record", "reason"),
+    [
+        ("products", PRODUCT | {"title": "Backpack\x00"}, f"title: {NUL_REASON}"),
+        ("carts", CART | {"channel": "a\x00pp"}, f"channel: {NUL_REASON}"),
+        ("carts", CART | {"channel\x00": "app"}, f"channel\\u0000: the field name {NUL_REASON}"),
+        (
+            "users",
+            _with(USER, ("name", "middle"), ["x", {"deep": "\x00"}]),
+            f"name.middle.1.deep: {NUL_REASON}",
+        ),
+        (
+            "carts",
+            _with(CART, ("products", 2, "note"), {"gift\x00": "wrap"}),
+            f"products.2.note.gift\\u0000: the field name {NUL_REASON}",
+        ),
+    ],
+)
+def test_a_nul_anywhere_in_a_record_quarantines_it_and_the_rest_of_the_response_is_kept(
+    entity, record, reason
+) -> None:
+    good = {"products": PRODUCT, "users": USER, "carts": CART}[entity] | {"id": 7}
+    batch = validate_records(entity, "u", [record | {"id": 6}, good])
+    assert batch.valid == [good]
+    assert [r.reason for r in batch.rejected] == [reason]
+    assert "\x00" not in batch.rejected[0].reason
+
+
+def test_a_record_both_invalid_and_holding_a_nul_is_rejected_with_both_reasons() -> None:
+    bad = PRODUCT | {"price": "free", "title": "\x00"}
+    (rejection,) = validate_records("products", "u", [bad]).rejected
+    assert rejection.reason == f"price: Input should be a valid number; title: {NUL_REASON}"
+
+
+def test_only_a_document_with_the_nul_escape_may_hold_a_nul() -> None:
+    assert may_hold_nul(orjson.dumps([PRODUCT | {"title": "a\x00"}]))
+    assert not may_hold_nul(orjson.dumps([PRODUCT | {"title": "a \\ backslash"}]))
+    assert not may_hold_nul(orjson.dumps([PRODUCT]))
+    # A backslash then the letters u0000 is not a NUL: searched for, then found valid.
+    literal = PRODUCT | {"title": "\\u0000"}
+    document = orjson.dumps([literal])
+    assert may_hold_nul(document)
+    batch = validate_records("products", "u", orjson.loads(document), nul_possible=True)
+    assert batch.valid == [literal]
+
+
+def test_a_nul_is_found_in_a_record_orjson_cannot_write() -> None:
+    odd = CART | {"extras": {1: "a\x00", "big": 2**70}}  # a key not a string, an int beyond 64 bits
+    (rejection,) = validate_records("carts", "u", [odd]).rejected
+    assert rejection.reason == f"extras.1: {NUL_REASON}"

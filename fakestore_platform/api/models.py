@@ -7,10 +7,12 @@ only what the warehouse can hold, so a value beyond it is one quarantined record
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
+import orjson
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 from pydantic_core import ErrorDetails
 
@@ -35,6 +37,10 @@ Count = Annotated[int, Field(ge=0, le=INTEGER_MAX)]
 StreetNumber = Annotated[int, Field(ge=INTEGER_MIN, le=INTEGER_MAX)]
 Price = Annotated[float, Field(ge=0, le=PRICE_MAX)]
 Rate = Annotated[float, Field(ge=0, le=RATE_MAX)]
+
+# jsonb holds no NUL character in any string, keys included; JSON can only carry one as this escape.
+NUL_ESCAPE = b"\\u0000"
+NUL_ERROR = "holds a NUL character (\\u0000), which the warehouse cannot store"
 
 
 class ApiRecord(BaseModel):
@@ -155,9 +161,45 @@ def _errors(exc: ValidationError) -> list[dict[str, str]]:
     ]
 
 
-def validate_records(entity: Entity, url: str, records: Iterable[Any]) -> ValidatedBatch:
+def may_hold_nul(document: bytes) -> bool:
+    """Whether a JSON document can hold a NUL character. Most responses have no backslash at all,
+    which a memchr rules out at gigabytes a second; only then is the escape searched for."""
+    return b"\\" in document and NUL_ESCAPE in document
+
+
+def _nul_errors(record: Any) -> list[dict[str, str]]:
+    """An error for every string in the record holding a NUL, at any depth, field names included."""
+    try:
+        if NUL_ESCAPE not in orjson.dumps(record):  # one pass in C: 0.7 us a cart, the walk 5 us
+            return []
+    except orjson.JSONEncodeError:
+        pass  # never from a parsed response (an int beyond 64 bits, a key not a string): walk it
+    found = []
+    pending: deque[tuple[str, Any]] = deque([("", record)])
+    while pending:
+        path, node = pending.popleft()
+        if isinstance(node, str):
+            if "\x00" in node:
+                found.append({"path": path or "(record)", "error": NUL_ERROR})
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                name = str(key).replace("\x00", "\\u0000")  # the path goes to a text column too
+                child = f"{path}.{name}" if path else name
+                if isinstance(key, str) and "\x00" in key:
+                    found.append({"path": child, "error": f"the field name {NUL_ERROR}"})
+                pending.append((child, value))
+        elif isinstance(node, list):
+            pending.extend((f"{path}.{i}" if path else str(i), item) for i, item in enumerate(node))
+    return found
+
+
+def validate_records(
+    entity: Entity, url: str, records: Iterable[Any], *, nul_possible: bool = True
+) -> ValidatedBatch:
     """Validate each record on its own, so one bad record never fails the batch.
 
+    A record holding a NUL anywhere is quarantined too; a caller that has the response as served
+    passes `nul_possible=may_hold_nul(document)`, so the records are searched only when it may.
     A second record with an id already seen in the same response is quarantined, not loaded twice.
     """
     model = MODELS[entity]
@@ -167,7 +209,13 @@ def validate_records(entity: Entity, url: str, records: Iterable[Any]) -> Valida
         try:
             model.model_validate(record)
         except ValidationError as exc:
-            batch.rejected.append(Rejection(record=record, errors=_errors(exc)))
+            errors = _errors(exc)
+        else:
+            errors = []
+        if nul_possible:
+            errors += _nul_errors(record)
+        if errors:
+            batch.rejected.append(Rejection(record=record, errors=errors))
             continue
         if record["id"] in seen:
             error = {
