@@ -1,9 +1,11 @@
 import copy
+from datetime import date
 
 import orjson
 import pytest
 
 from fakestore_platform.api.models import may_hold_nul, validate_records
+from fakestore_platform.bronze.records import cart_day
 from fakestore_platform_tests.samples import CART, PRODUCT, USER, WHOLE_PRICE_PRODUCT
 
 
@@ -231,3 +233,49 @@ def test_a_nul_is_found_in_a_record_orjson_cannot_write() -> None:
     odd = CART | {"extras": {1: "a\x00", "big": 2**70}}  # a key not a string, an int beyond 64 bits
     (rejection,) = validate_records("carts", "u", [odd]).rejected
     assert rejection.reason == f"extras.1: {NUL_REASON}"
+
+
+NOT_A_TIME = (
+    "date: is not a time like 2020-03-02T00:00:00.000Z (ISO 8601 with Z or an offset within"
+    " ±15:59, in the years 1000 to 9998), which both the load and the warehouse's timestamptz read"
+)
+
+
+@pytest.mark.parametrize(
+    ("served", "reason"),
+    [
+        (1583107200, "date: Input should be a valid string"),  # unix seconds
+        ("1583107200", NOT_A_TIME),
+        ("2020-03-02T00:00:00.000z", NOT_A_TIME),  # fromisoformat takes only Z
+        ("2020-03-02T00:00:00+16:00", NOT_A_TIME),  # beyond PostgreSQL's offsets
+        ("2020-03-02T00:00:00.1234567Z", NOT_A_TIME),  # beyond a microsecond
+        (
+            "2020-02-30T00:00:00Z",
+            "date: Input should be a valid datetime or date, day value is outside expected range",
+        ),
+        ("0001-01-01T00:00:00+01:00", NOT_A_TIME),  # in UTC, the year before year 1
+        ("9999-12-31T23:00:00-01:00", NOT_A_TIME),  # in UTC, the year after 9999
+    ],
+)
+def test_a_cart_time_the_load_or_the_warehouse_cannot_read_is_rejected(served, reason) -> None:
+    batch = validate_records("carts", "u", [CART | {"date": served}])
+    assert batch.valid == []
+    assert [r.reason for r in batch.rejected] == [reason]
+
+
+@pytest.mark.parametrize(
+    ("served", "day"),
+    [
+        ("2020-03-02T00:00:00.000Z", date(2020, 3, 2)),
+        ("2020-03-02T00:00:00Z", date(2020, 3, 2)),
+        ("2020-03-02T00:00Z", date(2020, 3, 2)),
+        ("2020-03-02 00:00:00+01:00", date(2020, 3, 1)),
+        ("2020-03-02T00:00:00.123456-15:59", date(2020, 3, 2)),
+        ("1000-01-01T00:00:00+15:59", date(999, 12, 31)),
+        ("9998-12-31T23:59:59-15:59", date(9999, 1, 1)),
+    ],
+)
+def test_a_cart_time_both_read_is_valid_and_filed_under_its_utc_day(served, day) -> None:
+    cart = CART | {"date": served}
+    assert validate_records("carts", "u", [cart]).valid == [cart]
+    assert cart_day(cart) == day

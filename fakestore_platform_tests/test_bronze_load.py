@@ -326,3 +326,43 @@ def test_snapshot_values_the_warehouse_cannot_hold_are_quarantined_and_the_rest_
         ("users", 3, f"address.number: 2147483648 {BEYOND_INTEGER}"),
         ("users", 2**31, f"id: 2147483648 {BEYOND_INTEGER}"),
     ]
+
+
+def test_a_cart_time_the_load_cannot_file_is_quarantined_and_the_rest_of_the_window_loads(
+    conn,
+) -> None:
+    """Unix seconds passed validation, then failed the whole window where the load files carts."""
+    edge = CART | {"id": 2, "date": "2020-03-02T10:00:00.000+15:59"}
+    window = ("2020-03-01", "2020-03-03")
+    api = ScriptedApi(
+        carts_by_window={
+            window: [
+                CART,
+                CART | {"id": 3, "date": 1583107200},
+                CART | {"id": 4, "date": "1583107200"},
+                CART | {"id": 5, "date": "2020-03-02T00:00:00+16:00"},
+                edge,
+            ]
+        }
+    )
+    with (
+        api.serve() as url,
+        FakeStoreClient(url) as client,
+        replacing_cart_partitions(conn, WINDOW, NOW, "run-1") as writer,
+    ):
+        write_cart_partitions(writer, client, WINDOW)
+    assert conn.execute(
+        "select cart_id, partition_date, (payload ->> 'date')::timestamptz from bronze.carts"
+        " order by 1"
+    ).fetchall() == [
+        (1, date(2020, 3, 2), datetime(2020, 3, 2, tzinfo=UTC)),
+        (2, date(2020, 3, 1), datetime(2020, 3, 1, 18, 1, tzinfo=UTC)),
+    ]
+    assert conn.execute(
+        "select (payload ->> 'id')::integer, split_part(reason, ' (', 1) from bronze.rejected_records"
+        " order by 1"
+    ).fetchall() == [
+        (3, "date: Input should be a valid string"),
+        (4, "date: is not a time like 2020-03-02T00:00:00.000Z"),
+        (5, "date: is not a time like 2020-03-02T00:00:00.000Z"),
+    ]

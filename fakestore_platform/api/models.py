@@ -10,11 +10,19 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import orjson
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
-from pydantic_core import ErrorDetails
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    GetPydanticSchema,
+    ValidationError,
+)
+from pydantic_core import CoreSchema, ErrorDetails, core_schema
 
 Entity = Literal["products", "users", "carts"]
 
@@ -37,6 +45,34 @@ Count = Annotated[int, Field(ge=0, le=INTEGER_MAX)]
 StreetNumber = Annotated[int, Field(ge=INTEGER_MIN, le=INTEGER_MAX)]
 Price = Annotated[float, Field(ge=0, le=PRICE_MAX)]
 Rate = Annotated[float, Field(ge=0, le=RATE_MAX)]
+
+# A time as the API serves it (2020-03-02T00:00:00.000Z), in the ISO 8601 that both read it: the
+# load (datetime.fromisoformat, filing a cart under its UTC day) and staging's ::timestamptz. So no
+# unix seconds or lowercase z, which pydantic alone takes, offsets within PostgreSQL's ±15:59, and
+# years 1000 to 9998, so the time in UTC is still a datetime (cheaper here than a range check).
+TIMESTAMP_PATTERN = (
+    r"^([1-8]\d{3}|9[0-8]\d{2}|99[0-8]\d|999[0-8])-\d{2}-\d{2}"
+    r"[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-](0\d|1[0-5]):[0-5]\d)$"
+)
+PATTERN_MEANINGS = {
+    TIMESTAMP_PATTERN: "is not a time like 2020-03-02T00:00:00.000Z (ISO 8601 with Z or an offset"
+    " within ±15:59, in the years 1000 to 9998), which both the load and the warehouse's"
+    " timestamptz read",
+}
+
+
+def _timestamp_schema(source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+    """A string of TIMESTAMP_PATTERN that is a real time (no February 30th), all in pydantic's core:
+    no call into Python for each cart."""
+    return core_schema.chain_schema(
+        [
+            core_schema.str_schema(strict=True, pattern=TIMESTAMP_PATTERN),
+            core_schema.datetime_schema(strict=False),
+        ]
+    )
+
+
+Timestamp = Annotated[datetime, GetPydanticSchema(_timestamp_schema)]
 
 # jsonb holds no NUL character in any string, keys included; JSON can only carry one as this escape.
 NUL_ESCAPE = b"\\u0000"
@@ -99,8 +135,7 @@ class CartLine(ApiRecord):
 class Cart(ApiRecord):
     id: RecordId
     userId: RecordId
-    # The API serves dates as ISO strings; lax mode parses them, the type insists on a UTC offset.
-    date: Annotated[AwareDatetime, Field(strict=False)]
+    date: Timestamp
     products: list[CartLine]
     version: int = Field(alias="__v")
 
@@ -142,7 +177,9 @@ _BOUND_ERRORS = {
 
 
 def _message(err: ErrorDetails) -> str:
-    """pydantic's message, or for a warehouse bound, the value and what its column holds."""
+    """pydantic's message, or for a warehouse bound or format, what was wrong in plain words."""
+    if err["type"] == "string_pattern_mismatch" and err["ctx"]["pattern"] in PATTERN_MEANINGS:
+        return PATTERN_MEANINGS[err["ctx"]["pattern"]]
     if err["type"] in _BOUND_ERRORS:
         name, beyond, limit = _BOUND_ERRORS[err["type"]]
         bound = err["ctx"][name]
