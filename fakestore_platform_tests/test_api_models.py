@@ -279,3 +279,22 @@ def test_a_cart_time_both_read_is_valid_and_filed_under_its_utc_day(served, day)
     cart = CART | {"date": served}
     assert validate_records("carts", "u", [cart]).valid == [cart]
     assert cart_day(cart) == day
+
+
+NOT_A_COORDINATE = (
+    "is neither empty nor a decimal the warehouse's numeric(9, 6) column holds"
+    " (like -37.3159: up to 3 digits before the point and 6 after)"
+)
+
+
+@pytest.mark.parametrize("served", ["north", "1000", "-37.1234567", "1e3", " 12.5", "-"])
+def test_a_coordinate_the_warehouse_cannot_cast_is_rejected(served) -> None:
+    user = _with(USER, ("address", "geolocation", "long"), served)
+    (rejection,) = validate_records("users", "u", [user]).rejected
+    assert rejection.reason == f"address.geolocation.long: {NOT_A_COORDINATE}"
+
+
+@pytest.mark.parametrize("served", ["", "0", "-999.999999", "81.1496", "7"])
+def test_a_coordinate_the_warehouse_casts_is_valid(served) -> None:
+    user = _with(USER, ("address", "geolocation", "lat"), served)
+    assert validate_records("users", "u", [user]).valid == [user]

@@ -277,8 +277,11 @@ def test_snapshot_values_the_warehouse_cannot_hold_are_quarantined_and_the_rest_
     }
     user_at_bounds = copy.deepcopy(USER) | {"id": INTEGER_MAX}
     user_at_bounds["address"]["number"] = -(2**31)
+    user_at_bounds["address"]["geolocation"] = {"lat": "-999.999999", "long": ""}
     user_beyond = copy.deepcopy(USER) | {"id": 3}
     user_beyond["address"]["number"] = 2**31
+    user_elsewhere = copy.deepcopy(USER) | {"id": 4}
+    user_elsewhere["address"]["geolocation"]["lat"] = "north"
     api = ScriptedApi(
         products=[
             PRODUCT,
@@ -288,7 +291,7 @@ def test_snapshot_values_the_warehouse_cannot_hold_are_quarantined_and_the_rest_
             PRODUCT | {"id": 2**31},
             at_bounds,
         ],
-        users=[USER, USER | {"id": 2**31}, user_beyond, user_at_bounds],
+        users=[USER, USER | {"id": 2**31}, user_beyond, user_elsewhere, user_at_bounds],
     )
     with api.serve() as url, FakeStoreClient(url) as client:
         for entity, fetch in (("products", client.products), ("users", client.users)):
@@ -303,8 +306,14 @@ def test_snapshot_values_the_warehouse_cannot_hold_are_quarantined_and_the_rest_
         (INTEGER_MAX, Decimal("9999999999.99"), Decimal("99.99"), INTEGER_MAX),
     ]
     assert conn.execute(
-        "select user_id, (payload -> 'address' ->> 'number')::integer from bronze.users order by 1"
-    ).fetchall() == [(1, 7682), (INTEGER_MAX, -(2**31))]
+        "select user_id, (payload -> 'address' ->> 'number')::integer,"
+        " nullif(payload -> 'address' -> 'geolocation' ->> 'lat', '')::numeric(9, 6),"
+        " nullif(payload -> 'address' -> 'geolocation' ->> 'long', '')::numeric(9, 6)"
+        " from bronze.users order by 1"
+    ).fetchall() == [
+        (1, 7682, Decimal("-37.315900"), Decimal("81.149600")),
+        (INTEGER_MAX, -(2**31), Decimal("-999.999999"), None),
+    ]
     assert conn.execute(
         "select entity, (payload ->> 'id')::bigint, reason from bronze.rejected_records"
         " order by 1, 2"
@@ -324,6 +333,13 @@ def test_snapshot_values_the_warehouse_cannot_hold_are_quarantined_and_the_rest_
         ),
         ("products", 2**31, f"id: 2147483648 {BEYOND_INTEGER}"),
         ("users", 3, f"address.number: 2147483648 {BEYOND_INTEGER}"),
+        (
+            "users",
+            4,
+            "address.geolocation.lat: is neither empty nor a decimal the warehouse's"
+            " numeric(9, 6) column holds (like -37.3159: up to 3 digits before the point and 6"
+            " after)",
+        ),
         ("users", 2**31, f"id: 2147483648 {BEYOND_INTEGER}"),
     ]
 

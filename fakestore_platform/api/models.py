@@ -46,6 +46,11 @@ StreetNumber = Annotated[int, Field(ge=INTEGER_MIN, le=INTEGER_MAX)]
 Price = Annotated[float, Field(ge=0, le=PRICE_MAX)]
 Rate = Annotated[float, Field(ge=0, le=RATE_MAX)]
 
+# A latitude or longitude is served as a string that staging casts to numeric(9, 6), empty as null:
+# a decimal it holds exactly, up to 3 digits before the point and 6 after.
+COORDINATE_PATTERN = r"^(-?\d{1,3}(\.\d{1,6})?)?$"
+Coordinate = Annotated[str, Field(pattern=COORDINATE_PATTERN)]
+
 # A time as the API serves it (2020-03-02T00:00:00.000Z), in the ISO 8601 that both read it: the
 # load (datetime.fromisoformat, filing a cart under its UTC day) and staging's ::timestamptz. So no
 # unix seconds or lowercase z, which pydantic alone takes, offsets within PostgreSQL's ±15:59, and
@@ -55,6 +60,8 @@ TIMESTAMP_PATTERN = (
     r"[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-](0\d|1[0-5]):[0-5]\d)$"
 )
 PATTERN_MEANINGS = {
+    COORDINATE_PATTERN: "is neither empty nor a decimal the warehouse's numeric(9, 6) column holds"
+    " (like -37.3159: up to 3 digits before the point and 6 after)",
     TIMESTAMP_PATTERN: "is not a time like 2020-03-02T00:00:00.000Z (ISO 8601 with Z or an offset"
     " within ±15:59, in the years 1000 to 9998), which both the load and the warehouse's"
     " timestamptz read",
@@ -99,8 +106,8 @@ class Product(ApiRecord):
 
 
 class Geolocation(ApiRecord):
-    lat: str
-    long: str
+    lat: Coordinate
+    long: Coordinate
 
 
 class Address(ApiRecord):
