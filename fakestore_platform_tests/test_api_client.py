@@ -141,11 +141,31 @@ def test_one_invalid_record_among_valid_ones_is_rejected_alone() -> None:
     assert batch.url.endswith("/carts?startdate=2020-03-02&enddate=2020-03-03")
 
 
+def test_a_record_holding_a_nul_is_rejected_alone_and_clean_responses_skip_the_search(
+    monkeypatch,
+) -> None:
+    searched = []
+    monkeypatch.setattr(
+        "fakestore_platform.api.client.validate_records",
+        lambda *args, nul_possible: (
+            searched.append(nul_possible) or validate_records(*args, nul_possible=nul_possible)
+        ),
+    )
+    with_nul = CART | {"id": 2, "channel": "a\x00pp"}
+    handler, _ = scripted(ok([CART, with_nul, CART | {"id": 3}]), ok([CART]))
+    client = client_for(handler, [])
+    batch = client.carts(date(2020, 3, 2), date(2020, 3, 3))
+    assert [c["id"] for c in batch.valid] == [1, 3]
+    assert [r.record for r in batch.rejected] == [with_nul]
+    assert client.carts(date(2020, 3, 2), date(2020, 3, 3)).valid == [CART]
+    assert searched == [True, False]
+
+
 def test_the_gc_is_paused_only_while_a_response_is_parsed_and_validated(monkeypatch) -> None:
     seen = []
     monkeypatch.setattr(
         "fakestore_platform.api.client.validate_records",
-        lambda *args: seen.append(gc.isenabled()) or validate_records(*args),
+        lambda *args, **kwargs: seen.append(gc.isenabled()) or validate_records(*args, **kwargs),
     )
     handler, _ = scripted(ok([CART]), ok([CART]), ok({"not": "a list"}))
     client = client_for(handler, [])

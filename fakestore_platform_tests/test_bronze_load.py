@@ -4,6 +4,7 @@ import copy
 import hashlib
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import httpx
 import orjson
@@ -23,9 +24,11 @@ from fakestore_platform.bronze.tables import ensure_bronze_tables
 from fakestore_platform.errors import FakeStoreApiError
 from fakestore_platform.warehouse.connection import connect, ensure_database, with_database
 from fakestore_platform_tests.samples import CART, PRODUCT, USER
+from fakestore_platform_tests.scripted_api import ScriptedApi
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 WINDOW = (date(2020, 3, 1), date(2020, 3, 3))
+CART_DAY = date(2020, 3, 2)  # the day CART is dated, where its rejections are filed
 
 
 @pytest.fixture
@@ -246,3 +249,185 @@ def test_a_relation_added_by_a_newer_release_reaches_an_existing_warehouse(conn)
         "select to_regclass('bronze.products_product_id') is not null"
     ).fetchone() == (True,)
     assert conn.execute("select run_id from bronze.products").fetchall() == [("kept",)]
+
+
+INTEGER_MAX = 2**31 - 1
+BEYOND_INTEGER = "is more than the warehouse's integer column holds (at most 2147483647)"
+HOLDS_NUL = "holds a NUL character (\\u0000), which the warehouse cannot store"
+
+
+def test_values_the_warehouse_cannot_hold_are_quarantined_and_the_rest_of_the_window_loads(
+    conn,
+) -> None:
+    """One bad cart of each kind in a response: before, any of them failed the window's COPY."""
+    at_bounds = CART | {
+        "id": INTEGER_MAX,
+        "userId": INTEGER_MAX,
+        "products": [{"productId": INTEGER_MAX, "quantity": INTEGER_MAX}],
+    }
+    api = ScriptedApi(
+        carts=[
+            CART,
+            CART | {"id": 2**31},
+            CART | {"id": 3, "userId": 2**31},
+            CART | {"id": 4, "products": [{"productId": 2**31, "quantity": 1}]},
+            CART | {"id": 5, "products": [{"productId": 1, "quantity": 10**12}]},
+            CART | {"id": 6, "channel\x00": "a\x00pp"},
+            at_bounds,
+        ]
+    )
+    with (
+        api.serve() as url,
+        FakeStoreClient(url) as client,
+        replacing_cart_partitions(conn, WINDOW, NOW, "run-1") as writer,
+    ):
+        write_cart_partitions(writer, client, WINDOW)
+    assert (writer.counts.fetched, writer.counts.loaded, writer.counts.rejected) == (7, 2, 5)
+    # The staging models' casts of what was loaded succeed, at the bounds too.
+    assert conn.execute(
+        "select cart_id, (payload ->> 'userId')::integer, (line ->> 'productId')::integer,"
+        " (line ->> 'quantity')::integer from bronze.carts"
+        " cross join lateral jsonb_array_elements(payload -> 'products') as line"
+        " where cart_id = %s",
+        (INTEGER_MAX,),
+    ).fetchall() == [(INTEGER_MAX, INTEGER_MAX, INTEGER_MAX, INTEGER_MAX)]
+    assert conn.execute("select cart_id from bronze.carts order by 1").fetchall() == [
+        (1,),
+        (INTEGER_MAX,),
+    ]
+    rejected = conn.execute(
+        "select (payload ->> 'id')::bigint, reason, partition_date from bronze.rejected_records"
+        " order by 1"
+    ).fetchall()
+    assert rejected == [
+        (3, f"userId: 2147483648 {BEYOND_INTEGER}", CART_DAY),
+        (4, f"products.0.productId: 2147483648 {BEYOND_INTEGER}", CART_DAY),
+        (5, f"products.0.quantity: 1000000000000 {BEYOND_INTEGER}", CART_DAY),
+        (
+            6,
+            f"channel\\u0000: the field name {HOLDS_NUL}; channel\\u0000: {HOLDS_NUL}",
+            CART_DAY,
+        ),
+        (2**31, f"id: 2147483648 {BEYOND_INTEGER}", CART_DAY),
+    ]
+    # jsonb cannot hold the NUL itself: the quarantined payload spells it out as text.
+    assert conn.execute(
+        "select payload ->> 'channel\\u0000' from bronze.rejected_records where payload ->> 'id' = '6'"
+    ).fetchone() == ("a\\u0000pp",)
+
+
+def test_snapshot_values_the_warehouse_cannot_hold_are_quarantined_and_the_rest_loads(
+    conn,
+) -> None:
+    at_bounds = PRODUCT | {
+        "id": INTEGER_MAX,
+        "price": 9_999_999_999.99,
+        "rating": {"rate": 99.99, "count": INTEGER_MAX},
+    }
+    user_at_bounds = copy.deepcopy(USER) | {"id": INTEGER_MAX}
+    user_at_bounds["address"]["number"] = -(2**31)
+    user_at_bounds["address"]["geolocation"] = {"lat": "-999.999999", "long": ""}
+    user_beyond = copy.deepcopy(USER) | {"id": 3}
+    user_beyond["address"]["number"] = 2**31
+    user_elsewhere = copy.deepcopy(USER) | {"id": 4}
+    user_elsewhere["address"]["geolocation"]["lat"] = "north"
+    api = ScriptedApi(
+        products=[
+            PRODUCT,
+            PRODUCT | {"id": 2, "price": 1e12},
+            PRODUCT | {"id": 3, "title": "Backpack\x00"},
+            PRODUCT | {"id": 4, "rating": {"rate": 100, "count": 2**31}},
+            PRODUCT | {"id": 2**31},
+            at_bounds,
+        ],
+        users=[USER, USER | {"id": 2**31}, user_beyond, user_elsewhere, user_at_bounds],
+    )
+    with api.serve() as url, FakeStoreClient(url) as client:
+        for entity, fetch in (("products", client.products), ("users", client.users)):
+            with bronze_transaction(conn, entity, NOW, "run-1") as writer:
+                writer.write_snapshot(fetch())
+    assert conn.execute(
+        "select product_id, (payload ->> 'price')::numeric(12, 2),"
+        " (payload -> 'rating' ->> 'rate')::numeric(4, 2),"
+        " (payload -> 'rating' ->> 'count')::integer from bronze.products order by 1"
+    ).fetchall() == [
+        (1, Decimal("109.95"), Decimal("3.90"), 120),
+        (INTEGER_MAX, Decimal("9999999999.99"), Decimal("99.99"), INTEGER_MAX),
+    ]
+    assert conn.execute(
+        "select user_id, (payload -> 'address' ->> 'number')::integer,"
+        " nullif(payload -> 'address' -> 'geolocation' ->> 'lat', '')::numeric(9, 6),"
+        " nullif(payload -> 'address' -> 'geolocation' ->> 'long', '')::numeric(9, 6)"
+        " from bronze.users order by 1"
+    ).fetchall() == [
+        (1, 7682, Decimal("-37.315900"), Decimal("81.149600")),
+        (INTEGER_MAX, -(2**31), Decimal("-999.999999"), None),
+    ]
+    assert conn.execute(
+        "select entity, (payload ->> 'id')::bigint, reason from bronze.rejected_records"
+        " order by 1, 2"
+    ).fetchall() == [
+        (
+            "products",
+            2,
+            "price: 1000000000000.0 is more than the warehouse's numeric(12, 2) column holds"
+            " (at most 9999999999.99)",
+        ),
+        ("products", 3, f"title: {HOLDS_NUL}"),
+        (
+            "products",
+            4,
+            "rating.rate: 100 is more than the warehouse's numeric(4, 2) column holds"
+            f" (at most 99.99); rating.count: 2147483648 {BEYOND_INTEGER}",
+        ),
+        ("products", 2**31, f"id: 2147483648 {BEYOND_INTEGER}"),
+        ("users", 3, f"address.number: 2147483648 {BEYOND_INTEGER}"),
+        (
+            "users",
+            4,
+            "address.geolocation.lat: is neither empty nor a decimal the warehouse's"
+            " numeric(9, 6) column holds (like -37.3159: up to 3 digits before the point and 6"
+            " after)",
+        ),
+        ("users", 2**31, f"id: 2147483648 {BEYOND_INTEGER}"),
+    ]
+
+
+def test_a_cart_time_the_load_cannot_file_is_quarantined_and_the_rest_of_the_window_loads(
+    conn,
+) -> None:
+    """Unix seconds passed validation, then failed the whole window where the load files carts."""
+    edge = CART | {"id": 2, "date": "2020-03-02T10:00:00.000+15:59"}
+    window = ("2020-02-29", "2020-03-04")  # WINDOW and its neighbouring days
+    api = ScriptedApi(
+        carts_by_window={
+            window: [
+                CART,
+                CART | {"id": 3, "date": 1583107200},
+                CART | {"id": 4, "date": "1583107200"},
+                CART | {"id": 5, "date": "2020-03-02T00:00:00+16:00"},
+                edge,
+            ]
+        }
+    )
+    with (
+        api.serve() as url,
+        FakeStoreClient(url) as client,
+        replacing_cart_partitions(conn, WINDOW, NOW, "run-1") as writer,
+    ):
+        write_cart_partitions(writer, client, WINDOW)
+    assert conn.execute(
+        "select cart_id, partition_date, (payload ->> 'date')::timestamptz from bronze.carts"
+        " order by 1"
+    ).fetchall() == [
+        (1, date(2020, 3, 2), datetime(2020, 3, 2, tzinfo=UTC)),
+        (2, date(2020, 3, 1), datetime(2020, 3, 1, 18, 1, tzinfo=UTC)),
+    ]
+    assert conn.execute(
+        "select (payload ->> 'id')::integer, split_part(reason, ' (', 1) from bronze.rejected_records"
+        " order by 1"
+    ).fetchall() == [
+        (3, "date: Input should be a valid string"),
+        (4, "date: is not a time like 2020-03-02T00:00:00.000Z"),
+        (5, "date: is not a time like 2020-03-02T00:00:00.000Z"),
+    ]

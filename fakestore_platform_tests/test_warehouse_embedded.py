@@ -5,6 +5,8 @@ import shutil
 import subprocess
 import sysconfig
 import tempfile
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,7 @@ from fakestore_platform.settings import load_settings
 from fakestore_platform.warehouse.connection import (
     connect,
     database_urls,
+    ensure_database,
     redact_url,
     with_database,
 )
@@ -61,6 +64,29 @@ def test_a_configured_warehouse_is_used_instead_of_the_embedded_one(
     assert not (tmp_path / "postgres").exists()  # no embedded server was started
     with connect(configured) as conn:
         assert conn.execute("select current_database()").fetchone() == ("elsewhere",)
+
+
+def test_first_runs_racing_to_create_a_new_database_all_succeed(databases) -> None:
+    """Runs that all find no database all create it; PostgreSQL refuses the losers with
+    DuplicateDatabase or, when their insert raced the winner's, the unique index on the names."""
+    racers, rounds = 6, 4
+    for round_number in range(rounds):
+        name = f"raced_{os.getpid()}_{round_number}"
+        url = with_database(databases.warehouse, name)
+        start = threading.Barrier(racers)
+
+        def first_run(url: str = url, start: threading.Barrier = start) -> None:
+            start.wait()
+            ensure_database(url)
+
+        with ThreadPoolExecutor(racers) as pool:
+            runs = [pool.submit(first_run) for _ in range(racers)]
+        failures = [run.exception() for run in runs if run.exception() is not None]
+        assert failures == []
+        with connect(url) as conn:
+            assert conn.execute("select current_database()").fetchone() == (name,)
+        with connect(databases.warehouse, autocommit=True) as conn:
+            conn.execute(f"drop database {name}")
 
 
 def test_an_unreachable_warehouse_is_one_clear_line_without_the_password() -> None:

@@ -17,7 +17,7 @@ import httpx
 import orjson
 
 from fakestore_platform import __version__
-from fakestore_platform.api.models import Entity, ValidatedBatch, validate_records
+from fakestore_platform.api.models import Entity, ValidatedBatch, may_hold_nul, validate_records
 from fakestore_platform.errors import FakeStoreApiError
 
 USER_AGENT = f"fakestore-platform/{__version__} (+https://github.com/fakestore-platform)"
@@ -51,6 +51,14 @@ def _gc_paused() -> Iterator[None]:
     finally:
         if turned_off_here:
             gc.enable()
+
+
+@dataclass(frozen=True)
+class _Document:
+    """A parsed JSON response, and whether its text holds a NUL escape (see models.may_hold_nul)."""
+
+    body: Any
+    may_hold_nul: bool
 
 
 class _Retryable(Exception):
@@ -129,6 +137,10 @@ class FakeStoreClient:
 
     def get_json(self, path: str, params: dict[str, str] | None = None) -> Any:
         """GET a JSON document, retrying transient failures within the retry policy."""
+        return self._get_document(path, params).body
+
+    def _get_document(self, path: str, params: dict[str, str] | None = None) -> _Document:
+        """get_json's work, keeping what validation needs to know of the response's text."""
         url = self.url(path, params)
         waited = 0.0
         for attempt in range(1, self.retry.max_attempts + 1):
@@ -152,7 +164,7 @@ class FakeStoreClient:
             retryable=True,
         )
 
-    def _attempt(self, path: str, params: dict[str, str] | None, url: str) -> Any:
+    def _attempt(self, path: str, params: dict[str, str] | None, url: str) -> _Document:
         try:
             response = self._http.get(path, params=params)
         except httpx.TransportError as exc:
@@ -170,21 +182,23 @@ class FakeStoreClient:
             )
         try:
             with _gc_paused():
-                return orjson.loads(response.content)
+                body = orjson.loads(response.content)
         except orjson.JSONDecodeError as exc:
             raise _Retryable(f"HTTP {status} with an invalid JSON body ({exc})") from exc
+        return _Document(body, may_hold_nul(response.content))
 
     def _get_records(
         self, entity: Entity, path: str, params: dict[str, str] | None = None
     ) -> ValidatedBatch:
         url = self.url(path, params)
-        body = self.get_json(path, params)
+        document = self._get_document(path, params)
+        body = document.body
         if not isinstance(body, list):
             raise FakeStoreApiError(
                 f"GET {url} answered with a JSON {type(body).__name__} where a list of {entity} was expected"
             )
         with _gc_paused():
-            return validate_records(entity, url, body)
+            return validate_records(entity, url, body, nul_possible=document.may_hold_nul)
 
     def products(self) -> ValidatedBatch:
         return self._get_records("products", "/products")

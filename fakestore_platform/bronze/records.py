@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
 import orjson
 
-from fakestore_platform.api.models import Entity, Rejection
+from fakestore_platform.api.models import NUL_ESCAPE, Entity, Rejection
 from fakestore_platform.warehouse.copy import copy_text
 
 # Fields that must never reach the database, in any layer.
 REDACTED: dict[Entity, tuple[str, ...]] = {"users": ("password",)}
+
+# In JSON text from orjson, an escaped backslash or a NUL, read left to right so `\\u0000` (a
+# backslash, then the letters u0000) is never mistaken for the NUL escape.
+_BACKSLASH_OR_NUL = re.compile(rb"\\(?:\\|u0000)")
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,13 @@ def payload_line(entity: Entity, keys: bytes, record: dict[str, Any], lineage_te
     return b"\t".join(fields)
 
 
+def _storable(document: bytes) -> bytes:
+    """A JSON document jsonb can hold: a rejected record may carry NULs, kept as the text \\u0000."""
+    if NUL_ESCAPE not in document:
+        return document
+    return _BACKSLASH_OR_NUL.sub(lambda m: m[0] if m[0] == b"\\\\" else b"\\\\u0000", document)
+
+
 def rejected_row(
     entity: Entity, rejection: Rejection, partition_date: date | None, lineage: Lineage
 ) -> tuple[object, ...]:
@@ -62,7 +74,7 @@ def rejected_row(
     return (
         entity,
         partition_date,
-        orjson.dumps(payload).decode(),
+        _storable(orjson.dumps(payload)).decode(),
         rejection.reason,
         orjson.dumps(rejection.errors).decode(),
         lineage.source_url,

@@ -57,8 +57,10 @@ def ensure_database(url: str) -> None:
             return
         try:
             conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
-        except psycopg.errors.DuplicateDatabase:
-            pass  # created concurrently by another process: what we wanted
+        except (psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation):
+            # Created concurrently by another process: what we wanted. PostgreSQL says so with
+            # DuplicateDatabase, or, when both inserts raced, with pg_database_datname_index.
+            pass
         except psycopg.Error as exc:
             raise WarehouseError(
                 f"cannot create database {name!r} at {redact_url(url)}: {exc}"
