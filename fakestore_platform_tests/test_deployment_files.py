@@ -26,6 +26,7 @@ from dagster_postgres import PostgresEventLogStorage, PostgresRunStorage, Postgr
 
 from fakestore_platform.cli import build_parser
 from fakestore_platform.instance import PLANNED_EVENTS_AS_SUBSETS, storage_url
+from fakestore_platform.run_workers import WorkerCheckingRunLauncher
 from fakestore_platform.settings import load_settings
 from fakestore_platform.warehouse.connection import DatabaseUrls
 
@@ -195,6 +196,10 @@ def test_dagster_yaml_makes_a_postgres_instance_with_queued_runs_and_recovery(
         assert instance.run_monitoring_enabled
         start_timeout = config["run_monitoring"]["start_timeout_seconds"]
         assert instance.run_monitoring_start_timeout_seconds == start_timeout
+        # A dead worker's run is failed (the launcher can tell) and an ended run's slots freed.
+        assert isinstance(instance.run_launcher, WorkerCheckingRunLauncher)
+        assert instance.run_launcher.supports_check_run_worker_health
+        assert instance.run_monitoring_settings["free_slots_after_run_end_seconds"] > 0
         assert instance.run_retries_enabled
         assert instance.run_retries_max_retries == config["run_retries"]["max_retries"] > 0
         assert instance.freshness_enabled
