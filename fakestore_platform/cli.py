@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 
 from fakestore_platform.errors import FakestoreError
+from fakestore_platform.runs import RunInterrupted
 from fakestore_platform.settings import load_settings
 
 
@@ -297,6 +298,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         args.run(args)
+    except RunInterrupted as exc:
+        # The interrupted run's thread and Dagster's own threads are abandoned, not waited for.
+        print(f"fakestore-platform: error: {exc}", file=sys.stderr, flush=True)
+        sys.stdout.flush()
+        os._exit(1)
     except FakestoreError as exc:
         print(f"fakestore-platform: error: {exc}", file=sys.stderr)
         return 1

@@ -3,14 +3,35 @@ failures reported as one line each: what `make demo` and `fakestore-platform mat
 
 from __future__ import annotations
 
+import signal
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from types import FrameType
 from typing import Any
+
+import psutil
 
 from fakestore_platform.errors import FakestoreError
 from fakestore_platform.settings import Settings
 
 PARTITION_RANGE_SEPARATOR = "..."
+
+
+# How long this process's children (dbt) get to stop on SIGTERM before they are killed.
+CHILDREN_STOP_SECONDS = 3
+
+
+class RunInterrupted(FakestoreError):
+    """SIGINT or SIGTERM stopped the run: it is recorded as ended, its slots are freed, and nothing is
+    half-written (each load and each dbt model is one transaction, rolled back with its connection)."""
+
+    def __init__(self, run_id: str, signal_name: str) -> None:
+        super().__init__(
+            f"run {run_id} stopped by {signal_name}: what it was writing was rolled back, what it"
+            " had finished stays"
+        )
 
 
 @dataclass
@@ -71,8 +92,10 @@ def materialize(selection: str, partitions: tuple[date, date] | None) -> RunOutc
     Definitions are imported here, after the caller configured the process's environment.
     """
     import dagster as dg
+    from dagster._core.utils import make_new_run_id
 
     from fakestore_platform.definitions import defs
+    from fakestore_platform.run_workers import fail_runs_of_dead_workers, this_host
 
     try:
         keys = dg.AssetSelection.from_string(selection).resolve(defs.resolve_asset_graph())
@@ -89,22 +112,30 @@ def materialize(selection: str, partitions: tuple[date, date] | None) -> RunOutc
             f"{', '.join(partitioned)} {'is' if len(partitioned) == 1 else 'are'} partitioned by day:"
             " give a partition or a partition range"
         )
-    tags = {}
+    tags = this_host()
     if partitions:
         first, last = partitions
-        tags = {
+        tags |= {
             "dagster/asset_partition_range_start": first.isoformat(),
             "dagster/asset_partition_range_end": last.isoformat(),
         }
     job = defs.resolve_job_def("materialize_everything")
+    run_id = make_new_run_id()
     with dg.DagsterInstance.get() as instance:
-        result = job.execute_in_process(
-            instance=instance,
-            asset_selection=list(keys),
-            tags=tags,
-            # Dagster's per-event console log would bury the outcome; failures are returned below.
-            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
-            raise_on_error=False,
+        # A run whose process died (kill -9, a lost database) still holds the warehouse pool.
+        fail_runs_of_dead_workers(instance)
+        result = _until_signalled(
+            instance,
+            run_id,
+            lambda: job.execute_in_process(
+                instance=instance,
+                run_id=run_id,
+                asset_selection=list(keys),
+                tags=tags,
+                # Dagster's console log would bury the outcome; failures are returned below.
+                run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
+                raise_on_error=False,
+            ),
         )
     return RunOutcome(
         run_id=result.run_id,
@@ -112,3 +143,48 @@ def materialize(selection: str, partitions: tuple[date, date] | None) -> RunOutc
         failures=[_failure_message(event) for event in result.all_events if event.is_step_failure],
         check_evaluations=list(result.get_asset_check_evaluations()),
     )
+
+
+def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
+def _until_signalled(instance: Any, run_id: str, execute: Callable[[], Any]) -> Any:
+    """`execute` the run in a thread of its own, so SIGINT and SIGTERM reach this one at once (Dagster
+    defers them in the thread that executes, and ignores them while a step waits for its pool);
+    on either, the run is stopped and RunInterrupted raised."""
+    outcome: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            outcome["result"] = execute()
+        except BaseException as exc:
+            outcome["error"] = exc
+
+    runner = threading.Thread(target=target, name=f"run-{run_id[:8]}", daemon=True)
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        runner.start()
+        runner.join()
+    except KeyboardInterrupt as interrupt:
+        _stop_run(instance, run_id)
+        raise RunInterrupted(run_id, str(interrupt) or "SIGINT") from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["result"]
+
+
+def _stop_run(instance: Any, run_id: str) -> None:
+    """End this process's children (dbt), record the run canceled and free its pool slots."""
+    children = psutil.Process().children(recursive=True)
+    for child in children:
+        child.terminate()
+    _, alive = psutil.wait_procs(children, timeout=CHILDREN_STOP_SECONDS)
+    for child in alive:
+        child.kill()
+    run = instance.get_run_by_id(run_id)
+    if run is not None and not run.is_finished:
+        instance.report_run_canceled(run, "Run canceled: its process was interrupted.")
+    instance.event_log_storage.free_concurrency_slots_for_run(run_id)
