@@ -17,8 +17,9 @@ import pytest
 from fakestore_platform.errors import FakestoreError
 from fakestore_platform.runs import parse_partitions
 from fakestore_platform.settings import load_settings
-from fakestore_platform.warehouse.connection import connect, ensure_database, with_database
+from fakestore_platform.warehouse.connection import connect
 from fakestore_platform.warehouse.embedded import EmbeddedPostgres
+from fakestore_platform_tests.scratch_warehouse import fresh_database
 
 REPO = Path(__file__).resolve().parents[1]
 TODAY = date(2026, 11, 23)
@@ -62,12 +63,7 @@ def failure_events(run_id: str) -> list[str]:
 
 @pytest.fixture
 def scratch_warehouse(databases) -> str:
-    url = with_database(databases.warehouse, "bad_input_test")
-    ensure_database(url)
-    with connect(url, autocommit=True) as conn:
-        for schema in ("bronze", "staging", "core", "marts", "audit"):
-            conn.execute(f"drop schema if exists {schema} cascade")
-    return url
+    return fresh_database(databases, "bad_input_test")
 
 
 @pytest.mark.parametrize(
@@ -200,8 +196,7 @@ def test_a_wrong_warehouse_password_is_one_line_without_the_password(
 @pytest.fixture(scope="module")
 def built_warehouse(platform_env, databases, local_api) -> dict[str, str]:
     """A warehouse with the whole graph built once, for cases that break it afterwards."""
-    url = with_database(databases.warehouse, "bad_dbt_input_test")
-    ensure_database(url)
+    url = fresh_database(databases, "bad_dbt_input_test")
     env = {"FAKESTORE_WAREHOUSE_URL": url, "FAKESTORE_API_URL": local_api}
     built = platform(
         "materialize", "--select", "*", "--partition-range", "2020-01-01...2020-03-02", env=env
