@@ -9,3 +9,15 @@
 {% macro unknown_member_sk() -%}
     {{ version_key(unknown_member_id(), beginning_of_time()) }}
 {%- endmacro %}
+
+{#- The unknown member's version columns, version_number to last_seen_at as in every type 2 dimension:
+    one version, valid for all time but not current, held by no batch. -#}
+{% macro unknown_member_version() -%}
+    1::bigint as version_number,
+    {{ beginning_of_time() }} as valid_from,
+    {{ end_of_time() }} as valid_to,
+    false as is_current,
+    false as ended_by_removal,
+    null::timestamptz as first_seen_at,
+    null::timestamptz as last_seen_at
+{%- endmacro %}

@@ -83,17 +83,9 @@ unknown_member as (
         null::numeric(12, 2) as price,
         null::numeric(4, 2) as rating_rate,
         null::integer as rating_count,
-        1::bigint as version_number,
 
-        ---------- validity: all of time, in no batch
-        {{ beginning_of_time() }} as valid_from,
-        {{ end_of_time() }} as valid_to,
-        false as is_current,
-        false as ended_by_removal,
-
-        ---------- lineage
-        null::timestamptz as first_seen_at,
-        null::timestamptz as last_seen_at
+        ---------- version, validity, lineage
+        {{ unknown_member_version() }}
 
 ),
 
