@@ -137,8 +137,9 @@ def _run_materialize(args: argparse.Namespace) -> None:
     )
     for evaluation in checks:
         if not evaluation.passed:
+            found = f": {evaluation.description}" if evaluation.description else ""
             print(
-                f"  {evaluation.severity.value}: {evaluation.asset_key.to_user_string()} {evaluation.check_name}"
+                f"  {evaluation.severity.value}: {evaluation.asset_key.to_user_string()} {evaluation.check_name}{found}"
             )
 
 

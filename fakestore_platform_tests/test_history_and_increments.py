@@ -3,49 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import psycopg
 import pytest
 
 from fakestore_platform.api.emulator import EmulatorConfig, serve_in_background
-from fakestore_platform.warehouse.connection import connect, ensure_database, with_database
-
-REPO = Path(__file__).resolve().parents[1]
-
-
-def fresh_database(databases, name: str) -> str:
-    url = with_database(databases.warehouse, name)
-    ensure_database(url)
-    with connect(url, autocommit=True) as conn:
-        for schema in ("bronze", "staging", "core", "marts", "audit"):
-            conn.execute(f"drop schema if exists {schema} cascade")
-    return url
-
-
-def materialize(url: str, api_url: str, *args: str) -> str:
-    """`fakestore-platform materialize <args>` against this warehouse and API; its output."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("FAKESTORE_", "DAGSTER_"))}
-    env |= {
-        "FAKESTORE_HOME": os.environ["FAKESTORE_HOME"],
-        "FAKESTORE_WAREHOUSE_URL": url,
-        "FAKESTORE_API_URL": api_url,
-    }
-    result = subprocess.run(
-        [sys.executable, "-m", "fakestore_platform.cli", "materialize", *args],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert result.returncode == 0, result.stderr[-4000:]
-    return result.stdout
+from fakestore_platform.warehouse.connection import connect
+from fakestore_platform_tests.scratch_warehouse import fresh_database, materialize
 
 
 def fact_indexes(conn) -> list[tuple[str, str]]:

@@ -30,7 +30,8 @@ from fakestore_platform.api.emulator import (
 )
 from fakestore_platform.bronze.load import CARTS_REQUEST_DAYS
 from fakestore_platform.cli import printed_run_id
-from fakestore_platform.warehouse.connection import connect, ensure_database, with_database
+from fakestore_platform.warehouse.connection import connect, with_database
+from fakestore_platform_tests.scratch_warehouse import fresh_database
 
 pytestmark = pytest.mark.reliability
 
@@ -81,15 +82,6 @@ class WarehouseSnapshot:
                 conn.execute("select * from marts.mart_sales_overview order by 1, 2, 3").fetchall()
             )
         return cls(rows=rows, payload_hashes=hashes, mart=mart)
-
-
-def fresh_database(databases, name: str) -> str:
-    url = with_database(databases.warehouse, f"reliability_{name}")
-    ensure_database(url)
-    with connect(url, autocommit=True) as conn:
-        for schema in ("bronze", "staging", "core", "marts", "audit"):
-            conn.execute(f"drop schema if exists {schema} cascade")
-    return url
 
 
 def platform(
@@ -172,7 +164,7 @@ def audit_rows(url: str) -> list[tuple]:
 
 @pytest.fixture(scope="module")
 def baseline(platform_env, databases) -> WarehouseSnapshot:
-    url = fresh_database(databases, "baseline")
+    url = fresh_database(databases, "reliability_baseline")
     with serve_in_background(DATASET) as api_url:
         materialize_everything(url, api_url)
     snapshot = WarehouseSnapshot.of(url)
@@ -192,7 +184,7 @@ def reliability_report() -> Iterator[None]:
 def test_thirty_percent_transport_faults_leave_the_fault_free_warehouse_run_after_run(
     databases, baseline: WarehouseSnapshot
 ) -> None:
-    url = fresh_database(databases, "transport")
+    url = fresh_database(databases, "reliability_transport")
     injected: dict[str, int] = {}
     requests = http_attempts = 0
     for seed in (5, 9, 12):  # together they inject every kind of transport fault
@@ -231,7 +223,7 @@ def test_thirty_percent_transport_faults_leave_the_fault_free_warehouse_run_afte
 def test_bad_records_are_quarantined_counted_and_drift_is_listed(
     databases, baseline: WarehouseSnapshot
 ) -> None:
-    url = fresh_database(databases, "records")
+    url = fresh_database(databases, "reliability_records")
     faults = FaultConfig(seed=4, invalid_rate=0.03, drift_rate=0.05, duplicate_rate=0.03)
     with serve_with_faults(DATASET, faults) as server:
         out = finished(
@@ -299,7 +291,7 @@ def test_bad_records_are_quarantined_counted_and_drift_is_listed(
 
 
 def test_a_rejected_share_above_the_error_threshold_blocks_the_dbt_assets(databases) -> None:
-    url = fresh_database(databases, "blocked")
+    url = fresh_database(databases, "reliability_blocked")
     with serve_with_faults(DATASET, FaultConfig(seed=8, invalid_rate=0.3)) as server:
         process = platform(
             url, server.url, "materialize", "--select", "*", "--partition-range", RANGE
@@ -338,7 +330,7 @@ def _kill_the_first_carts_load(url: str, done: threading.Event, killed: list[int
 def test_killing_the_database_connection_mid_load_retries_to_exactly_one_copy(
     databases, baseline: WarehouseSnapshot
 ) -> None:
-    url = fresh_database(databases, "killed")
+    url = fresh_database(databases, "reliability_killed")
     done, killed = threading.Event(), []
     with serve_in_background(DATASET) as api_url:
         watcher = threading.Thread(target=_kill_the_first_carts_load, args=(url, done, killed))
@@ -368,7 +360,7 @@ def test_killing_the_database_connection_mid_load_retries_to_exactly_one_copy(
 def test_two_concurrent_runs_of_the_same_partitions_leave_one_copy(
     databases, baseline: WarehouseSnapshot
 ) -> None:
-    url = fresh_database(databases, "concurrent")
+    url = fresh_database(databases, "reliability_concurrent")
     march = (
         "materialize",
         "--select",

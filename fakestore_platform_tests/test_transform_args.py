@@ -8,6 +8,7 @@ from fakestore_platform.transform.assets import (
     partition_window,
     window_environment,
 )
+from fakestore_platform.transform.failing_rows import describe_failing_rows, stored_failures
 
 
 def test_a_partition_window_becomes_inclusive_min_and_max_dates() -> None:
@@ -58,3 +59,40 @@ def test_a_failed_build_is_summed_up_by_its_failing_nodes() -> None:
     assert dbt_failure_summary(results) == (
         "dbt build failed: fact_carts (error): Database Error boom; unique_x (fail): Got 2 results"
     )
+
+
+def test_a_test_that_did_not_pass_is_described_by_its_stored_rows_values_quoted() -> None:
+    rows = [{"value_field": "toys", "n_records": 3}, {"value_field": "garden", "n_records": 1}]
+    assert describe_failing_rows("audit.known_product_category", 2, rows) == (
+        "2 failing rows in audit.known_product_category:"
+        " value_field='toys', n_records=3; value_field='garden', n_records=1"
+    )
+    assert describe_failing_rows("audit.t", 12, rows[:1], shown=1) == (
+        "12 failing rows in audit.t: value_field='toys', n_records=3; and 11 more"
+    )
+
+
+def test_only_a_test_that_stores_its_failures_has_a_table_to_read() -> None:
+    manifest = {
+        "nodes": {
+            "test.fakestore.known_product_category.1": {
+                "resource_type": "test",
+                "config": {"store_failures": True},
+                "schema": "audit",
+                "alias": "known_product_category",
+            },
+            "test.fakestore.not_null_x.2": {
+                "resource_type": "test",
+                "config": {"store_failures": None},
+                "schema": "audit",
+                "alias": "not_null_x",
+            },
+        }
+    }
+    assert stored_failures(manifest, "test.fakestore.known_product_category.1") == (
+        "audit",
+        "known_product_category",
+    )
+    assert stored_failures(manifest, "test.fakestore.not_null_x.2") is None
+    assert stored_failures(manifest, "test.fakestore.gone.3") is None
+    assert stored_failures(manifest, None) is None

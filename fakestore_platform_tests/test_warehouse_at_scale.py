@@ -8,7 +8,7 @@ import pytest
 from fakestore_platform.api.emulator import EmulatorConfig, serve_in_background
 from fakestore_platform.warehouse.connection import connect
 from fakestore_platform_tests.expectations import ApiData, sold_lines, totals_by
-from fakestore_platform_tests.test_history_and_increments import fresh_database, materialize
+from fakestore_platform_tests.scratch_warehouse import fresh_database, materialize
 
 pytestmark = pytest.mark.slow
 
@@ -27,7 +27,7 @@ def test_a_hundred_thousand_carts_build_every_mart_to_the_figures_of_the_api(
     assert len({line.cart_id for line in lines}) == STORE.carts
     # Every dbt test and Python check, reconciliation included, passed (not only the blocking ones).
     passed, total = map(int, re.search(r"; (\d+) of (\d+) checks passed", out).groups())
-    assert passed == total > 150
+    assert passed == total > 100
     with connect(url) as conn:
         daily = {day: (revenue, units, carts) for day, revenue, units, carts in conn.execute(
             "select order_date, revenue, units, carts from marts.mart_daily_revenue where carts > 0")}  # fmt: skip

@@ -1,7 +1,8 @@
 {#- Point in time, restated independently of the facts' join: the version of a key in effect at a
-    moment is its latest version with valid_from <= that moment. Lines with no version at all are the
-    not_null tests' business. A partitioned build tests the days it rebuilt (doc block carts_window),
-    so a daily run costs a day, not the facts' history; a full build tests every day. -#}
+    moment is its latest version with valid_from <= that moment, and a key with no version at all is
+    the unknown member (doc block unknown_member), with no price and no revenue. A partitioned build
+    tests the days it rebuilt (doc block carts_window), so a daily run costs a day, not the facts'
+    history; a full build tests every day. -#}
 with
 
 cart_items as (
@@ -13,7 +14,9 @@ cart_items as (
         user_id,
         user_sk,
         ordered_at,
-        unit_price
+        quantity,
+        unit_price,
+        line_revenue
     from {{ ref('fact_cart_items') }}
     where {{ carts_window('order_date') }}
 
@@ -59,11 +62,13 @@ line_products as (
         cart_items.cart_item_id as row_id,
         cart_items.ordered_at,
         cart_items.product_sk as actual_sk,
-        in_effect.product_sk as expected_sk,
+        coalesce(in_effect.product_sk, {{ unknown_member_sk() }}) as expected_sk,
         cart_items.unit_price as actual_price,
-        in_effect.price as expected_price
+        in_effect.price as expected_price,
+        cart_items.line_revenue as actual_revenue,
+        {{ money('cart_items.quantity * in_effect.price') }} as expected_revenue
     from cart_items
-    inner join lateral (
+    left join lateral (
         select
             product_versions.product_sk,
             product_versions.price
@@ -105,11 +110,13 @@ reference_users as (
         user_references.row_id,
         user_references.ordered_at,
         user_references.user_sk as actual_sk,
-        in_effect.user_sk as expected_sk,
+        coalesce(in_effect.user_sk, {{ unknown_member_sk() }}) as expected_sk,
         null::numeric as actual_price,
-        null::numeric as expected_price
+        null::numeric as expected_price,
+        null::numeric as actual_revenue,
+        null::numeric as expected_revenue
     from user_references
-    inner join lateral (
+    left join lateral (
         select user_versions.user_sk
         from user_versions
         where user_versions.user_id = user_references.user_id
@@ -132,3 +139,4 @@ select *
 from checks
 where actual_sk is distinct from expected_sk
     or actual_price is distinct from expected_price
+    or actual_revenue is distinct from expected_revenue

@@ -15,6 +15,7 @@ import dagster as dg
 from dagster_dbt import DbtCliInvocation, DbtCliResource, dbt_assets
 
 from fakestore_platform.bronze.partitions import carts_partitions
+from fakestore_platform.transform.failing_rows import with_failing_rows
 from fakestore_platform.transform.project import dbt_project
 from fakestore_platform.transform.translator import FakestoreDbtTranslator
 from fakestore_platform.warehouse.resource import WAREHOUSE_POOL, Warehouse
@@ -87,7 +88,7 @@ def _dbt_build(
         ensure_reader_role(conn, warehouse.reader_password)
     with window_environment(window):
         invocation = dbt.cli(["build"], context=context, raise_on_error=False)
-    yield from invocation.stream()
+    yield from with_failing_rows(invocation.stream(), invocation.manifest, warehouse)
     if not invocation.is_successful():
         raise dg.Failure(
             description=dbt_failure_summary(invocation.get_artifact("run_results.json")),

@@ -1,6 +1,7 @@
 {{ config(indexes=[{'columns': ['product_id', 'valid_from']}]) }}
 {#- Type 2, derived from every catalogue snapshot batch: see the doc block scd2_from_batches. The index
-    serves point-in-time lookups (doc block point_in_time): a key's version in effect at a moment. -#}
+    serves point-in-time lookups (doc block point_in_time): a key's version in effect at a moment. Plus
+    one unknown member (doc block unknown_member), for cart lines naming a product it never held. -#}
 with
 
 product_batches as (
@@ -30,7 +31,7 @@ versions as (
 
 ),
 
-final as (
+known_versions as (
 
     select
 
@@ -61,6 +62,38 @@ final as (
         last_seen_at
 
     from versions
+
+),
+
+unknown_member as (
+
+    select
+
+        ---------- ids
+        {{ unknown_member_sk() }} as product_sk,
+        {{ unknown_member_id() }} as product_id,
+
+        ---------- strings
+        'unknown' as title,
+        'unknown' as category,
+        null::text as description,
+        null::text as image_url,
+
+        ---------- numerics: no price, so a line on it has no revenue
+        null::numeric(12, 2) as price,
+        null::numeric(4, 2) as rating_rate,
+        null::integer as rating_count,
+
+        ---------- version, validity, lineage
+        {{ unknown_member_version() }}
+
+),
+
+final as (
+
+    select * from known_versions
+    union all
+    select * from unknown_member
 
 )
 

@@ -1,4 +1,5 @@
-{#- Category at the time of the sale (the product version the line was priced with). -#}
+{#- Category at the time of the sale (the product version the line was priced with); 'unknown' for the
+    lines on the unknown member (doc block unknown_member), which add units and no revenue. -#}
 with
 
 cart_items as (
@@ -36,7 +37,7 @@ category_months as (
     select
         product_versions.category,
         calendar.month_start as month,
-        sum(cart_items.line_revenue) as revenue,
+        coalesce(sum(cart_items.line_revenue), 0) as revenue,
         sum(cart_items.quantity) as units,
         count(distinct cart_items.cart_id) as carts
     from cart_items

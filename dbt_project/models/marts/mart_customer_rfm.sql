@@ -1,4 +1,5 @@
-{#- Scores and segments: see the doc block mart_customer_rfm. -#}
+{#- Scores and segments: see the doc block mart_customer_rfm. A customer id the API never served is a
+    customer like any other, named as the unknown member (doc block unknown_member). -#}
 {%- set rfm_as_of = day_var('rfm_as_of') %}
 with
 
@@ -19,7 +20,16 @@ customers as (
         user_id,
         username
     from {{ ref('dim_users') }}
+    where user_id != {{ unknown_member_id() }}
     order by user_id, valid_from desc
+
+),
+
+unknown_customer as (
+
+    select username
+    from {{ ref('dim_users') }}
+    where user_id = {{ unknown_member_id() }}
 
 ),
 
@@ -67,7 +77,7 @@ final as (
 
     select
         scored.user_id,
-        customers.username,
+        coalesce(customers.username, unknown_customer.username) as username,
         scored.recency_days,
         scored.frequency,
         {{ money('scored.monetary') }} as monetary,
@@ -85,6 +95,7 @@ final as (
     from scored
     left join customers
         on scored.user_id = customers.user_id
+    cross join unknown_customer
 
 )
 

@@ -1,3 +1,5 @@
+{#- One row per product of the catalogue and per product id a cart names that the catalogue never held,
+    labelled as the unknown member (doc block unknown_member). -#}
 with
 
 cart_items as (
@@ -21,7 +23,18 @@ products as (
         category,
         is_current
     from {{ ref('dim_products') }}
+    where product_id != {{ unknown_member_id() }}
     order by product_id, valid_from desc
+
+),
+
+unknown_product as (
+
+    select
+        title,
+        category
+    from {{ ref('dim_products') }}
+    where product_id = {{ unknown_member_id() }}
 
 ),
 
@@ -41,17 +54,18 @@ product_sales as (
 product_totals as (
 
     select
-        products.product_id,
-        products.title,
-        products.category,
-        products.is_current as is_in_catalogue,
+        coalesce(products.product_id, product_sales.product_id) as product_id,
+        coalesce(products.title, unknown_product.title) as title,
+        coalesce(products.category, unknown_product.category) as category,
+        coalesce(products.is_current, false) as is_in_catalogue,
         coalesce(product_sales.units, 0) as units,
         coalesce(product_sales.revenue, 0) as revenue,
         coalesce(product_sales.carts, 0) as carts,
         product_sales.last_sold_date
     from products
-    left join product_sales
+    full outer join product_sales
         on products.product_id = product_sales.product_id
+    cross join unknown_product
 
 ),
 

@@ -1,5 +1,6 @@
-{#- Inner joins: fact_cart_items' not_null and relationships tests guarantee every line has its product
-    and user version, and the reconciliation test proves no line was dropped. -#}
+{#- Inner joins: every line points at its product and user version or at the unknown member (doc block
+    unknown_member), as fact_cart_items' not_null and relationships tests guarantee, and the
+    reconciliation test proves no line was dropped. -#}
 with
 
 cart_items as (
@@ -41,7 +42,7 @@ final as (
         customer_versions.city as customer_city,
         count(distinct cart_items.cart_id) as carts,
         sum(cart_items.quantity) as units_sold,
-        {{ money('sum(cart_items.line_revenue)') }} as gross_revenue
+        {{ money('coalesce(sum(cart_items.line_revenue), 0)') }} as gross_revenue
     from cart_items
     inner join product_versions
         on cart_items.product_sk = product_versions.product_sk

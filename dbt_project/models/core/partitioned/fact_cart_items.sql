@@ -1,6 +1,7 @@
 {{ config(indexes=[{'columns': ['order_date']}, {'columns': ['cart_id']}]) }}
 {#- Incremental by the carts window (folder config in dbt_project.yml, doc block carts_window); each
-    line priced point in time (doc block point_in_time). Bronze's carts are read through staging's
+    line priced point in time (doc block point_in_time), a product or user with no version in effect
+    taken as the unknown member (doc block unknown_member). Bronze's carts are read through staging's
     views; the direct dependency below tells Dagster that partition D here follows partition D there.
     dim_date is read by no column, only by the order_date relationships test, which dbt's buildable
     selection runs only when every model it reads is upstream of the facts' build. -#}
@@ -57,15 +58,15 @@ final as (
         cart_lines.cart_id,
         cart_lines.line_number,
         cart_lines.product_id,
-        product_versions.product_sk,
+        coalesce(product_versions.product_sk, {{ unknown_member_sk() }}) as product_sk,
         carts.user_id,
-        user_versions.user_sk,
+        coalesce(user_versions.user_sk, {{ unknown_member_sk() }}) as user_sk,
 
         ---------- dates
         carts.order_date,
         carts.ordered_at,
 
-        ---------- numerics
+        ---------- numerics: an unknown product's price is unknown, not zero
         cart_lines.quantity,
         product_versions.price as unit_price,
         {{ money('cart_lines.quantity * product_versions.price') }} as line_revenue

@@ -1,6 +1,7 @@
 {{ config(indexes=[{'columns': ['order_date']}]) }}
 {#- Incremental by the carts window (folder config in dbt_project.yml, doc block carts_window),
-    from the same window of fact_cart_items. dim_date: see fact_cart_items. -#}
+    from the same window of fact_cart_items; a user with no version in effect is the unknown member
+    (doc block unknown_member). dim_date: see fact_cart_items. -#}
 -- depends_on: {{ ref('dim_date') }}
 with
 
@@ -48,7 +49,7 @@ final as (
         ---------- ids
         carts.cart_id,
         carts.user_id,
-        user_versions.user_sk,
+        coalesce(user_versions.user_sk, {{ unknown_member_sk() }}) as user_sk,
 
         ---------- dates
         carts.order_date,
