@@ -8,8 +8,8 @@ from decimal import Decimal
 
 from fakestore_platform.warehouse.connection import connect
 from fakestore_platform_tests.samples import CART, PRODUCT, USER
+from fakestore_platform_tests.scratch_warehouse import fresh_database, materialize
 from fakestore_platform_tests.scripted_api import ScriptedApi
-from fakestore_platform_tests.test_history_and_increments import fresh_database, materialize
 
 FIRST_RUN = ("--select", "*", "--partition-range", "2020-03-01...2020-03-05")
 DAILY_RUN = ("--select", "*", "--partition", "2020-03-04")
