@@ -13,6 +13,8 @@ from types import ModuleType
 from fakestore_platform.errors import WarehouseError
 
 SERVER_USER = "postgres"
+# pg_ctl's own default is 60 s: a busy machine's shutdown checkpoint can take longer (seen in tests).
+STOP_TIMEOUT_SECONDS = 300
 
 
 def _pgserver() -> ModuleType:
@@ -67,7 +69,11 @@ class EmbeddedPostgres:
         # As root, pgserver runs the server as the data directory's owner, a dedicated system user.
         user = self.pgdata.owner() if os.geteuid() == 0 else None
         try:
-            pgserver.pg_ctl(["-w", "stop"], pgdata=self.pgdata, user=user)
+            pgserver.pg_ctl(
+                ["-w", "-t", str(STOP_TIMEOUT_SECONDS), "-m", "fast", "stop"],
+                pgdata=self.pgdata,
+                user=user,
+            )
         except subprocess.SubprocessError as exc:
             raise WarehouseError(
                 f"the embedded PostgreSQL in {self.pgdata} did not stop ({exc})"
