@@ -88,7 +88,12 @@ def _run_api(args: argparse.Namespace) -> None:
 
 
 def _run_db(args: argparse.Namespace) -> None:
-    from fakestore_platform.warehouse.connection import database_urls, redact_url
+    from fakestore_platform.warehouse.connection import (
+        WAREHOUSE_DATABASE,
+        database_urls,
+        redact_url,
+        with_database,
+    )
     from fakestore_platform.warehouse.embedded import EmbeddedPostgres
 
     settings = load_settings()
@@ -98,7 +103,10 @@ def _run_db(args: argparse.Namespace) -> None:
         print(f"stopped the embedded PostgreSQL in {server.pgdata}" if stopped else "not running")
     elif args.action == "status":
         url = server.running_url()
-        print(f"running: {url}" if url else f"not running (data directory {server.pgdata})")
+        if url is None:
+            print(f"not running (data directory {server.pgdata})")
+        else:
+            print(f"running: psql {shlex.quote(with_database(url, WAREHOUSE_DATABASE))}")
     else:
         urls = database_urls(settings)
         print(f"warehouse: {redact_url(urls.warehouse)}\ndagster:   {redact_url(urls.dagster)}")
@@ -116,24 +124,27 @@ def _run_env(args: argparse.Namespace) -> None:
 
 
 def printed_run_id(output: str) -> str:
-    """The run id in what `materialize` printed: its first line is `run <id> succeeded; ...`."""
-    return output.split("run ", 1)[1].split()[0]
+    """The run id in what `materialize` printed: its line `run <id> succeeded; ...`."""
+    return next(line for line in output.splitlines() if line.startswith("run ")).split()[1]
 
 
 def _run_materialize(args: argparse.Namespace) -> None:
     from fakestore_platform.instance import dagster_environment
+    from fakestore_platform.run_output import PLAIN_LOG_ENVIRONMENT
     from fakestore_platform.runs import materialize, parse_partitions
     from fakestore_platform.warehouse.connection import database_urls
 
     settings = load_settings()
     partitions = parse_partitions(args.partition, args.partition_range, settings)
     os.environ.update(dagster_environment(settings, database_urls(settings), settings.api_url))
-    outcome = materialize(args.select, partitions)
+    os.environ.update(PLAIN_LOG_ENVIRONMENT)
+    outcome = materialize(args.select, partitions, settings.run_logs)
     if not outcome.success:
-        raise FakestoreError(f"run {outcome.run_id} failed: " + "; ".join(outcome.failures))
+        raise FakestoreError(outcome.failure_line())
     checks = outcome.check_evaluations
     print(
-        f"run {outcome.run_id} succeeded; {sum(e.passed for e in checks)} of {len(checks)} checks passed"
+        f"run {outcome.run_id} succeeded; {sum(e.passed for e in checks)} of {len(checks)} checks"
+        f" passed; log: {outcome.log_file}"
     )
     for evaluation in checks:
         if not evaluation.passed:
@@ -144,13 +155,20 @@ def _run_materialize(args: argparse.Namespace) -> None:
 
 
 def _run_docs(args: argparse.Namespace) -> None:
-    from fakestore_platform.transform.docs import generate_docs, serve_docs
+    from fakestore_platform.transform.docs import docs_server, generate_docs
 
     target = generate_docs(load_settings())
     print(f"dbt docs: {target / 'index.html'}")
     if args.serve:
-        print(f"Serving them on http://127.0.0.1:{args.port} (Ctrl-C stops it)", flush=True)
-        serve_docs(target, args.port)
+        with docs_server(target, args.port) as server:
+            print(f"Serving them on http://127.0.0.1:{args.port} (Ctrl-C stops it)", flush=True)
+            server.serve_forever()
+
+
+def _run_reset(args: argparse.Namespace) -> None:
+    from fakestore_platform.reset import reset_embedded
+
+    reset_embedded(load_settings(), confirmed=args.yes)
 
 
 def _run_demo(args: argparse.Namespace) -> None:
@@ -261,6 +279,13 @@ def build_parser() -> argparse.ArgumentParser:
     docs.add_argument("--serve", action="store_true")
     docs.add_argument("--port", type=_port, default=8080)
     docs.set_defaults(run=_run_docs)
+
+    reset = commands.add_parser(
+        "reset",
+        help="delete the embedded warehouse and Dagster instance under FAKESTORE_HOME, to start over",
+    )
+    reset.add_argument("--yes", action="store_true", help="do not ask first")
+    reset.set_defaults(run=_run_reset)
 
     demo = commands.add_parser("demo", help="run the platform end to end against the local API")
     demo.add_argument(

@@ -19,6 +19,7 @@ from fakestore_platform.api.resource import FakeStoreApi
 from fakestore_platform.bronze.records import cart_day
 from fakestore_platform.errors import FakestoreError
 from fakestore_platform.instance import dagster_environment
+from fakestore_platform.run_output import PLAIN_LOG_ENVIRONMENT
 from fakestore_platform.runs import materialize
 from fakestore_platform.settings import Settings
 from fakestore_platform.warehouse.connection import DatabaseUrls, connect, database_urls, redact_url
@@ -116,18 +117,20 @@ def run_demo(settings: Settings, fault_rate: float = 0.0, fault_seed: int = 0) -
     )
     with api_for_demo(settings, faults) as api_url:
         # Configure this process like any Dagster process of the platform; definitions read it.
-        os.environ.update(dagster_environment(settings, urls, api_url))
+        os.environ.update(dagster_environment(settings, urls, api_url) | PLAIN_LOG_ENVIRONMENT)
         first, last = cart_days(settings, api_url)
         print(f"Fake Store API: {api_url}")
         print(
-            f"Materializing every asset, carts partitions {first}...{last} in one run ...",
+            f"Materializing every asset, carts partitions {first}...{last} in one run:",
             flush=True,
         )
-        outcome = materialize("*", (first, last))
+        outcome = materialize("*", (first, last), settings.run_logs)
     if not outcome.success:
-        raise FakestoreError(f"run {outcome.run_id} failed: " + "; ".join(outcome.failures))
+        raise FakestoreError(outcome.failure_line())
     _report_warehouse(urls)
     _report_checks(outcome.check_evaluations)
     print(f"\nWarehouse: {redact_url(urls.warehouse)}")
     print(f"Dagster storage: {redact_url(urls.dagster)} (DAGSTER_HOME={settings.dagster_home})")
-    print("Open the UI on the same data: .venv/bin/fakestore-platform dev")
+    print(f"Log of the run (dbt, Dagster): {outcome.log_file}")
+    local_api = " --local-api" if settings.api_url_is_default else ""
+    print(f"Open the UI on the same data: .venv/bin/fakestore-platform dev{local_api}")

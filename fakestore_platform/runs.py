@@ -6,8 +6,10 @@ from __future__ import annotations
 import signal
 import threading
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -19,6 +21,7 @@ from fakestore_platform.settings import Settings
 PARTITION_RANGE_SEPARATOR = "..."
 
 
+TICK_SECONDS = 1.0
 # How long this process's children (dbt) get to stop on SIGTERM before they are killed.
 CHILDREN_STOP_SECONDS = 3
 
@@ -40,6 +43,12 @@ class RunOutcome:
     success: bool
     failures: list[str] = field(default_factory=list)
     check_evaluations: list[Any] = field(default_factory=list)
+    log_file: Path | None = None
+
+    def failure_line(self) -> str:
+        """The run's failure as the one line a command ends with."""
+        log = f" (log: {self.log_file})" if self.log_file else ""
+        return f"run {self.run_id} failed: " + "; ".join(self.failures) + log
 
 
 def _partition_day(raw: str, settings: Settings, today: date) -> date:
@@ -86,8 +95,12 @@ def _failure_message(event: Any) -> str:
     return f"{event.step_key}: {' '.join(str(message).split())}"
 
 
-def materialize(selection: str, partitions: tuple[date, date] | None) -> RunOutcome:
+def materialize(
+    selection: str, partitions: tuple[date, date] | None, log_dir: Path | None = None
+) -> RunOutcome:
     """Materialize `selection` (Dagster's asset selection syntax) over `partitions` as one run.
+    With `log_dir`, the run's own output (dbt's and Dagster's logs) goes to a file there named for
+    the run, and a line per step is printed as it ends.
 
     Definitions are imported here, after the caller configured the process's environment.
     """
@@ -95,6 +108,7 @@ def materialize(selection: str, partitions: tuple[date, date] | None) -> RunOutc
     from dagster._core.utils import make_new_run_id
 
     from fakestore_platform.definitions import defs
+    from fakestore_platform.run_output import StepReporter, output_to_log
     from fakestore_platform.run_workers import fail_runs_of_dead_workers, this_host
 
     try:
@@ -121,9 +135,13 @@ def materialize(selection: str, partitions: tuple[date, date] | None) -> RunOutc
         }
     job = defs.resolve_job_def("materialize_everything")
     run_id = make_new_run_id()
-    with dg.DagsterInstance.get() as instance:
+    with dg.DagsterInstance.get() as instance, ExitStack() as output:
         # A run whose process died (kill -9, a lost database) still holds the warehouse pool.
         fail_runs_of_dead_workers(instance)
+        on_tick, log_file = None, None
+        if log_dir is not None:
+            log_file = log_dir / f"run-{run_id}.log"
+            on_tick = StepReporter(instance, run_id, output.enter_context(output_to_log(log_file)))
         result = _until_signalled(
             instance,
             run_id,
@@ -136,12 +154,16 @@ def materialize(selection: str, partitions: tuple[date, date] | None) -> RunOutc
                 run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
                 raise_on_error=False,
             ),
+            on_tick.report_new if on_tick else None,
         )
+        if on_tick:
+            on_tick.report_new()
     return RunOutcome(
         run_id=result.run_id,
         success=result.success,
         failures=[_failure_message(event) for event in result.all_events if event.is_step_failure],
         check_evaluations=list(result.get_asset_check_evaluations()),
+        log_file=log_file,
     )
 
 
@@ -149,10 +171,15 @@ def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt(signal.Signals(signum).name)
 
 
-def _until_signalled(instance: Any, run_id: str, execute: Callable[[], Any]) -> Any:
+def _until_signalled(
+    instance: Any,
+    run_id: str,
+    execute: Callable[[], Any],
+    on_tick: Callable[[], None] | None = None,
+) -> Any:
     """`execute` the run in a thread of its own, so SIGINT and SIGTERM reach this one at once (Dagster
     defers them in the thread that executes, and ignores them while a step waits for its pool);
-    on either, the run is stopped and RunInterrupted raised."""
+    on either, the run is stopped and RunInterrupted raised. `on_tick` is called every second."""
     outcome: dict[str, Any] = {}
 
     def target() -> None:
@@ -165,7 +192,10 @@ def _until_signalled(instance: Any, run_id: str, execute: Callable[[], Any]) -> 
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         runner.start()
-        runner.join()
+        while runner.is_alive():
+            runner.join(TICK_SECONDS)
+            if on_tick is not None:
+                on_tick()
     except KeyboardInterrupt as interrupt:
         _stop_run(instance, run_id)
         raise RunInterrupted(run_id, str(interrupt) or "SIGINT") from None

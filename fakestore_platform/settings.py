@@ -53,6 +53,11 @@ class Settings:
     def dagster_home(self) -> Path:
         return self.home / "dagster"
 
+    @property
+    def run_logs(self) -> Path:
+        """Where runs launched from the command line write dbt's and Dagster's logs."""
+        return self.home / "logs"
+
 
 def _http_url(name: str, raw: str) -> str:
     parts = urlsplit(raw)

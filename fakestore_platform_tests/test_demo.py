@@ -53,7 +53,17 @@ def test_the_demo_prints_full_marts_and_passing_checks_and_a_rerun_under_faults_
     mart_rows = {name: int(rows) for name, rows in re.findall(r"marts\.(\w+)\s+(\d+)", out)}
     assert mart_rows["mart_sales_overview"] == 19
     assert len(mart_rows) == 6 and all(mart_rows.values()), mart_rows
-    assert "fakestore-platform dev" in out
+    assert out.rstrip().endswith(
+        "Open the UI on the same data: .venv/bin/fakestore-platform dev --local-api"
+    )
+    # A line per step, then the summary; dbt's and Dagster's log in a file, no colour codes here.
+    assert "\x1b[" not in out + first.stderr and "Running with dbt" not in out
+    assert len(out.splitlines()) < 150
+    assert re.search(r"^  done    fakestore_dbt_models  [\d.]+ s$", out, re.MULTILINE)
+    (log,) = re.findall(r"^Log of the run \(dbt, Dagster\): (.+)$", out, re.MULTILINE)
+    log_text = Path(log).read_text()
+    assert Path(log).parent == tmp_path / "logs" and "Running with dbt" in log_text
+    assert "\x1b[" not in log_text
     with connect(demo_warehouse) as conn:
         after_first = row_counts(conn)
         mart_first = conn.execute(
