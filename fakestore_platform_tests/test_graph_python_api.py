@@ -2,11 +2,14 @@
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from datetime import date
 
 import dagster as dg
+import httpx
 import psycopg
 import pytest
 
@@ -14,6 +17,7 @@ from fakestore_platform.checks.reconciliation import facts_reconcile_with_bronze
 from fakestore_platform.runs import RunOutcome, materialize
 from fakestore_platform.warehouse.connection import connect
 from fakestore_platform.warehouse.resource import Warehouse
+from fakestore_platform_tests.dev_server import free_port
 from fakestore_platform_tests.expectations import (
     ApiData,
     assert_no_password_anywhere,
@@ -198,6 +202,45 @@ def test_dbt_docs_are_generated_offline_with_every_mart_described(
         built = catalog["nodes"][mart["unique_id"]]["columns"]
         assert set(built) == set(mart["columns"]), mart["name"]  # every built column documented
         assert all(column["description"] for column in mart["columns"].values()), mart["name"]
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=2).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+def test_docs_serve_serves_the_generated_site_and_a_busy_port_fails_in_one_line(
+    run_count_and_outcome, settings
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FAKESTORE_", "DAGSTER_"))}
+    env |= {"FAKESTORE_HOME": str(settings.home)}
+    port = free_port()
+    command = [sys.executable, "-m", "fakestore_platform.cli", "docs", "--serve", "--port"]
+    server = subprocess.Popen([*command, str(port)], env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 300  # it generates the docs first
+        while not _answers(f"http://127.0.0.1:{port}/"):
+            assert server.poll() is None and time.monotonic() < deadline, (
+                "docs --serve never served"
+            )
+            time.sleep(0.5)
+        page = httpx.get(f"http://127.0.0.1:{port}/index.html", timeout=10)
+        catalog = httpx.get(f"http://127.0.0.1:{port}/catalog.json", timeout=10)
+        assert page.status_code == 200 and "dbt" in page.text.lower()
+        assert "model.fakestore.mart_daily_revenue" in catalog.json()["nodes"]
+        busy = subprocess.run(
+            [*command, str(port)], env=env, capture_output=True, text=True, timeout=300
+        )
+        assert busy.returncode == 1
+        assert busy.stderr == (
+            f"fakestore-platform: error: cannot serve the docs on port {port} (Address already in"
+            " use): choose another with --port\n"
+        )
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=30)
 
 
 def test_facts_reconcile_with_bronze_over_the_days_of_the_latest_load(

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from fakestore_platform.errors import FakestoreError
@@ -33,18 +37,21 @@ def generate_docs(settings: Settings) -> Path:
     return target
 
 
-def serve_docs(target: Path, port: int) -> None:
-    subprocess.run(
-        [
-            DBT_EXECUTABLE,
-            "docs",
-            "serve",
-            "--target-path",
-            str(target),
-            "--port",
-            str(port),
-            "--no-browser",
-        ],
-        cwd=DBT_PROJECT_DIR,
-        check=False,
-    )
+@contextmanager
+def docs_server(target: Path, port: int) -> Iterator[ThreadingHTTPServer]:
+    """The generated site (index.html reads manifest.json and catalog.json beside it) over HTTP on
+    loopback: static files, so no dbt process and no warehouse connection are needed to serve it."""
+    handler = partial(_QuietHandler, directory=str(target))
+    try:
+        server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    except OSError as exc:
+        raise FakestoreError(
+            f"cannot serve the docs on port {port} ({exc.strerror}): choose another with --port"
+        ) from None
+    with server:
+        yield server
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
