@@ -1,6 +1,7 @@
 """The fakestore-platform command as a user runs it: a subprocess, its exit code and its output."""
 
 import os
+import shlex
 import socket
 import subprocess
 import sys
@@ -65,6 +66,46 @@ def test_db_status_reports_a_server_that_is_not_running(tmp_path: Path) -> None:
     result = run_cli("db", "status", env={"FAKESTORE_HOME": str(tmp_path)})
     assert result.returncode == 0
     assert result.stdout.startswith("not running")
+
+
+def test_db_status_prints_the_psql_command_for_the_warehouse(settings, databases) -> None:
+    result = run_cli("db", "status", env={"FAKESTORE_HOME": str(settings.home)})
+    assert result.returncode == 0
+    command = shlex.split(result.stdout.removeprefix("running: "))
+    assert command[0] == "psql"
+    psql = subprocess.run(
+        [*command, "-Atc", "select current_database()"], capture_output=True, text=True, timeout=60
+    )
+    assert psql.stdout == "warehouse\n", psql.stderr
+
+
+def test_reset_asks_first_then_returns_the_embedded_warehouse_to_empty(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    env = {"FAKESTORE_HOME": str(home)}
+    assert run_cli("db", "start", env=env).returncode == 0
+    refused = run_cli("reset", env=env)  # no terminal to ask on, no --yes
+    assert refused.returncode == 1
+    assert (
+        refused.stderr
+        == f"fakestore-platform: error: reset deletes {home}: run it with --yes to confirm\n"
+    )
+    assert (home / "postgres").is_dir()
+
+    reset = run_cli("reset", "--yes", env=env)
+    assert reset.returncode == 0, reset.stderr
+    assert not home.exists()
+    assert run_cli("db", "status", env=env).stdout.startswith("not running")
+    assert run_cli("reset", "--yes", env=env).stdout.startswith("nothing to reset")
+
+
+def test_reset_refuses_a_warehouse_it_did_not_start(tmp_path: Path) -> None:
+    url = "postgresql://someone@db.example:5432/warehouse"
+    result = run_cli(
+        "reset", "--yes", env={"FAKESTORE_HOME": str(tmp_path), "FAKESTORE_WAREHOUSE_URL": url}
+    )
+    assert result.returncode == 1
+    assert "reset empties only the embedded warehouse" in result.stderr
+    assert tmp_path.exists()
 
 
 def _free_port() -> int:
