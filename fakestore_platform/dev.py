@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from types import FrameType
 
 from fakestore_platform.api.emulator import EmulatorConfig, serve_in_background
 from fakestore_platform.instance import dagster_environment
@@ -15,6 +17,14 @@ from fakestore_platform.settings import Settings
 from fakestore_platform.warehouse.connection import database_urls
 
 WORKSPACE = Path(__file__).resolve().parents[1] / "workspace.yaml"
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+# Carts a day in the local API's recent store: enough that every day has some, today included (the
+# real API's 7 carts over two months left the last 11 days empty).
+RECENT_CARTS_PER_DAY = 10
+# How long dagster dev gets to stop its webserver, daemon, code server and run workers on Ctrl-C.
+STOP_SECONDS = 20
 
 
 def recent_store(today: date | None = None) -> EmulatorConfig:
@@ -22,7 +32,25 @@ def recent_store(today: date | None = None) -> EmulatorConfig:
     the new-carts sensor, which look at recent days, find carts to load."""
     today = today or datetime.now(UTC).date()
     days = EmulatorConfig.days
-    return EmulatorConfig(start=today - timedelta(days=days - 1), days=days)
+    return EmulatorConfig(
+        start=today - timedelta(days=days - 1), days=days, carts=days * RECENT_CARTS_PER_DAY
+    )
+
+
+def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def stop_session(process: subprocess.Popen[bytes]) -> int:
+    """Ctrl-C to every process dagster dev started (its session), as a terminal sends it; SIGKILL
+    whatever outlives STOP_SECONDS: no webserver, daemon or code server is left behind."""
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGINT)
+    with suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=STOP_SECONDS)
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    return process.wait()
 
 
 def run_dev(settings: Settings, host: str, port: int, local_api: bool) -> int:
@@ -41,9 +69,17 @@ def run_dev(settings: Settings, host: str, port: int, local_api: bool) -> int:
         )
         dagster = str(Path(sys.executable).with_name("dagster"))
         command = [dagster, "dev", "-w", str(WORKSPACE), "--host", host, "--port", str(port)]
-        process = subprocess.Popen(command, env=env, cwd=WORKSPACE.parent)
+        # A session of its own, so stopping it reaches every process it starts; SIGINT at its
+        # default (a shell's background job hands it ignored, and dagster dev would inherit that).
+        previous = {sig: signal.getsignal(sig) for sig in STOP_SIGNALS}
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        process = subprocess.Popen(command, env=env, cwd=WORKSPACE.parent, start_new_session=True)
+        for sig in STOP_SIGNALS:
+            signal.signal(sig, _raise_interrupt)
         try:
             return process.wait()
         except KeyboardInterrupt:
-            process.terminate()
-            return process.wait()
+            return stop_session(process)
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)

@@ -96,7 +96,9 @@ def cancel_runs_left_behind(since: datetime) -> list[str]:
 
 
 @contextmanager
-def dev_server(env: Mapping[str, str], log: Path, timeout: float = 120) -> Iterator[str]:
+def dev_server(
+    env: Mapping[str, str], log: Path, timeout: float = 120, extra_args: tuple[str, ...] = ()
+) -> Iterator[str]:
     """Run `fakestore-platform dev` from the repository root (workspace.yaml) and yield its UI's URL.
 
     It runs in a session of its own, so stopping it reaches every process dagster dev started, run
@@ -106,7 +108,7 @@ def dev_server(env: Mapping[str, str], log: Path, timeout: float = 120) -> Itera
     url = f"http://127.0.0.1:{port}"
     with log.open("wb") as output, _interruptible_children():
         process = subprocess.Popen(
-            [CLI, "dev", "--host", "127.0.0.1", "--port", str(port)],
+            [CLI, "dev", "--host", "127.0.0.1", "--port", str(port), *extra_args],
             cwd=REPO,
             env={**os.environ, **env},
             stdout=output,
