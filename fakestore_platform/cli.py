@@ -88,7 +88,8 @@ def _run_api(args: argparse.Namespace) -> None:
 
 
 def _run_db(args: argparse.Namespace) -> None:
-    from fakestore_platform.warehouse.connection import database_urls, redact_url
+    from fakestore_platform.redaction import redact_url
+    from fakestore_platform.warehouse.connection import database_urls
     from fakestore_platform.warehouse.embedded import EmbeddedPostgres
 
     settings = load_settings()
@@ -98,7 +99,11 @@ def _run_db(args: argparse.Namespace) -> None:
         print(f"stopped the embedded PostgreSQL in {server.pgdata}" if stopped else "not running")
     elif args.action == "status":
         url = server.running_url()
-        print(f"running: {url}" if url else f"not running (data directory {server.pgdata})")
+        print(
+            f"running: {redact_url(url)}"
+            if url
+            else f"not running (data directory {server.pgdata})"
+        )
     else:
         urls = database_urls(settings)
         print(f"warehouse: {redact_url(urls.warehouse)}\ndagster:   {redact_url(urls.dagster)}")

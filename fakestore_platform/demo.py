@@ -19,9 +19,10 @@ from fakestore_platform.api.resource import FakeStoreApi
 from fakestore_platform.bronze.records import cart_day
 from fakestore_platform.errors import FakestoreError
 from fakestore_platform.instance import dagster_environment
+from fakestore_platform.redaction import redact_url
 from fakestore_platform.runs import materialize
 from fakestore_platform.settings import Settings
-from fakestore_platform.warehouse.connection import DatabaseUrls, connect, database_urls, redact_url
+from fakestore_platform.warehouse.connection import DatabaseUrls, connect, database_urls
 
 LAYERS = ("bronze", "staging", "core", "marts")
 MART_PREVIEW_ROWS = 10
@@ -118,7 +119,7 @@ def run_demo(settings: Settings, fault_rate: float = 0.0, fault_seed: int = 0) -
         # Configure this process like any Dagster process of the platform; definitions read it.
         os.environ.update(dagster_environment(settings, urls, api_url))
         first, last = cart_days(settings, api_url)
-        print(f"Fake Store API: {api_url}")
+        print(f"Fake Store API: {redact_url(api_url)}")
         print(
             f"Materializing every asset, carts partitions {first}...{last} in one run ...",
             flush=True,
