@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
@@ -48,7 +47,7 @@ def api_for_demo(settings: Settings, faults: FaultConfig | None = None) -> Itera
 
 def cart_days(settings: Settings, api_url: str) -> tuple[date, date]:
     """The first and last day holding carts at the source, within the carts partitions."""
-    api = FakeStoreApi.from_settings(dataclasses.replace(settings, api_url=api_url))
+    api = FakeStoreApi.from_settings(settings, base_url=api_url)
     with api.open_client() as client:
         batch = client.carts(settings.carts_start, date.today() + timedelta(days=1))
     days = [cart_day(cart) for cart in batch.valid]

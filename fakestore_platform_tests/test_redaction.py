@@ -1,7 +1,12 @@
 """No credential in a URL the platform prints or stores: redact_url on each shape one comes in, and
-an API URL with user:password@ through a real load and its metadata."""
+an API URL with user:password@ through a real load, its metadata and the resource Dagster shows."""
 
 from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
 
 import dagster as dg
 import pytest
@@ -9,7 +14,7 @@ import pytest
 from fakestore_platform.cli import printed_run_id
 from fakestore_platform.redaction import redact_url
 from fakestore_platform.warehouse.connection import connect
-from fakestore_platform_tests.scratch_warehouse import fresh_database, materialize
+from fakestore_platform_tests.scratch_warehouse import REPO, fresh_database, materialize
 
 SECRET = "TopSecretPW-1"
 
@@ -61,7 +66,23 @@ def test_a_webhook_url_shows_only_its_scheme_and_host(url: str, shown: str) -> N
     assert redact_url(url, secret_path=True) == shown
 
 
-def test_api_credentials_never_reach_bronze_or_its_metadata(
+SHOWN_RESOURCE_CONFIG = """
+import json
+from dagster._core.remote_representation.external_data import RepositorySnap
+from fakestore_platform.definitions import defs
+
+snap = RepositorySnap.from_def(defs.get_repository_def())
+print(json.dumps({
+    resource.name: {
+        key: value if isinstance(value, str) else {"env": value.name}
+        for key, value in resource.configured_values.items()
+    }
+    for resource in snap.resources
+}))
+"""
+
+
+def test_api_credentials_never_reach_bronze_its_metadata_or_the_resource_config(
     platform_env, databases, local_api: str
 ) -> None:
     api_url = local_api.replace("http://", f"http://reader:{SECRET}@")
@@ -85,3 +106,15 @@ def test_api_credentials_never_reach_bronze_or_its_metadata(
     metadata = materialization.event_log_entry.asset_materialization.metadata
     assert metadata["source_urls"].value == [shown_url]
     assert not [event for event in events if SECRET in str(event)]
+
+    shown = subprocess.run(
+        [sys.executable, "-c", SHOWN_RESOURCE_CONFIG],
+        cwd=REPO,
+        env={**os.environ, "FAKESTORE_API_URL": api_url},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    ).stdout
+    assert json.loads(shown)["fakestore_api"]["base_url"] == {"env": "FAKESTORE_API_URL"}
+    assert SECRET not in shown
