@@ -41,7 +41,9 @@ def test_values_are_read_from_the_environment() -> None:
     [
         ("FAKESTORE_API_URL", "fakestoreapi.com", "must be an http(s) URL"),
         ("FAKESTORE_API_URL", "ftp://fakestoreapi.com", "must be an http(s) URL"),
+        ("FAKESTORE_API_URL", "http://[::1", "must be an http(s) URL"),  # unparseable
         ("FAKESTORE_WAREHOUSE_URL", "mysql://db/warehouse", "must be a postgresql:// URL"),
+        ("FAKESTORE_WAREHOUSE_URL", "postgresql://[::1/warehouse", "must be a postgresql:// URL"),
         (
             "FAKESTORE_WAREHOUSE_URL",
             "postgresql://db:5432",
