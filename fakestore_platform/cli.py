@@ -88,10 +88,10 @@ def _run_api(args: argparse.Namespace) -> None:
 
 
 def _run_db(args: argparse.Namespace) -> None:
+    from fakestore_platform.redaction import redact_url
     from fakestore_platform.warehouse.connection import (
         WAREHOUSE_DATABASE,
         database_urls,
-        redact_url,
         with_database,
     )
     from fakestore_platform.warehouse.embedded import EmbeddedPostgres
@@ -105,7 +105,7 @@ def _run_db(args: argparse.Namespace) -> None:
         url = server.running_url()
         if url is None:
             print(f"not running (data directory {server.pgdata})")
-        else:
+        else:  # the embedded server's URL: a local socket, trust authentication, no password
             print(f"running: psql {shlex.quote(with_database(url, WAREHOUSE_DATABASE))}")
     else:
         urls = database_urls(settings)

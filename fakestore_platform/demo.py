@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
@@ -19,10 +18,11 @@ from fakestore_platform.api.resource import FakeStoreApi
 from fakestore_platform.bronze.records import cart_day
 from fakestore_platform.errors import FakestoreError
 from fakestore_platform.instance import dagster_environment
+from fakestore_platform.redaction import redact_url
 from fakestore_platform.run_output import PLAIN_LOG_ENVIRONMENT
 from fakestore_platform.runs import materialize
 from fakestore_platform.settings import Settings
-from fakestore_platform.warehouse.connection import DatabaseUrls, connect, database_urls, redact_url
+from fakestore_platform.warehouse.connection import DatabaseUrls, connect, database_urls
 
 LAYERS = ("bronze", "staging", "core", "marts")
 MART_PREVIEW_ROWS = 10
@@ -48,7 +48,7 @@ def api_for_demo(settings: Settings, faults: FaultConfig | None = None) -> Itera
 
 def cart_days(settings: Settings, api_url: str) -> tuple[date, date]:
     """The first and last day holding carts at the source, within the carts partitions."""
-    api = FakeStoreApi.from_settings(dataclasses.replace(settings, api_url=api_url))
+    api = FakeStoreApi.from_settings(settings, base_url=api_url)
     with api.open_client() as client:
         batch = client.carts(settings.carts_start, date.today() + timedelta(days=1))
     days = [cart_day(cart) for cart in batch.valid]
@@ -119,7 +119,7 @@ def run_demo(settings: Settings, fault_rate: float = 0.0, fault_seed: int = 0) -
         # Configure this process like any Dagster process of the platform; definitions read it.
         os.environ.update(dagster_environment(settings, urls, api_url) | PLAIN_LOG_ENVIRONMENT)
         first, last = cart_days(settings, api_url)
-        print(f"Fake Store API: {api_url}")
+        print(f"Fake Store API: {redact_url(api_url)}")
         print(
             f"Materializing every asset, carts partitions {first}...{last} in one run:",
             flush=True,

@@ -13,6 +13,7 @@ from types import FrameType
 
 from fakestore_platform.api.emulator import EmulatorConfig, serve_in_background
 from fakestore_platform.instance import dagster_environment
+from fakestore_platform.redaction import redact_url
 from fakestore_platform.settings import Settings
 from fakestore_platform.warehouse.connection import database_urls
 
@@ -64,7 +65,7 @@ def run_dev(settings: Settings, host: str, port: int, local_api: bool) -> int:
         )
         env = {**os.environ, **dagster_environment(settings, urls, api_url)}
         print(
-            f"Dagster UI on http://{host}:{port} (Fake Store API: {api_url}; Ctrl-C stops it)",
+            f"Dagster UI on http://{host}:{port} (Fake Store API: {redact_url(api_url)}; Ctrl-C stops it)",
             flush=True,
         )
         dagster = str(Path(sys.executable).with_name("dagster"))

@@ -9,10 +9,11 @@ from datetime import date
 from functools import cache, partial
 from pathlib import Path
 from typing import TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fakestore_platform.errors import SettingsError
+from fakestore_platform.redaction import redact_url
 
 REAL_API_URL = "https://fakestoreapi.com"
 
@@ -59,19 +60,30 @@ class Settings:
         return self.home / "logs"
 
 
-def _http_url(name: str, raw: str) -> str:
-    parts = urlsplit(raw)
-    if parts.scheme not in {"http", "https"} or not parts.netloc:
-        raise SettingsError(f"{name} must be an http(s) URL like https://host.example, got {raw!r}")
+def _url_parts(raw: str) -> SplitResult | None:
+    try:
+        return urlsplit(raw)
+    except ValueError:  # a malformed IPv6 host, say
+        return None
+
+
+def _http_url(name: str, raw: str, *, secret_path: bool = False) -> str:
+    """An http(s) URL; with `secret_path` its path is a credential (a webhook's token)."""
+    parts = _url_parts(raw)
+    if parts is None or parts.scheme not in {"http", "https"} or not parts.netloc:
+        shown = redact_url(raw, secret_path=secret_path)
+        raise SettingsError(
+            f"{name} must be an http(s) URL like https://host.example, got {shown!r}"
+        )
     return raw.rstrip("/")
 
 
 def _postgres_url(name: str, raw: str) -> str:
-    parts = urlsplit(raw)
-    if parts.scheme not in {"postgresql", "postgres"} or not parts.path.strip("/"):
+    parts = _url_parts(raw)
+    if parts is None or parts.scheme not in {"postgresql", "postgres"} or not parts.path.strip("/"):
         raise SettingsError(
             f"{name} must be a postgresql:// URL naming a database, "
-            f"like postgresql://user:password@host:5432/warehouse, got {raw!r}"
+            f"like postgresql://user:password@host:5432/warehouse, got {redact_url(raw)!r}"
         )
     return raw
 
@@ -175,7 +187,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         ),
         carts_sensor_interval=_read(env, "FAKESTORE_CARTS_SENSOR_INTERVAL", _whole_number, 300),
         automation_interval=_read(env, "FAKESTORE_AUTOMATION_INTERVAL", _whole_number, 30),
-        failure_webhook_url=_read(env, "FAKESTORE_FAILURE_WEBHOOK_URL", _http_url, None),
+        failure_webhook_url=_read(
+            env, "FAKESTORE_FAILURE_WEBHOOK_URL", partial(_http_url, secret_path=True), None
+        ),
     )
 
 

@@ -1,6 +1,7 @@
 """Client edge cases against httpx.MockTransport: retries, budgets, refusals, bad bodies."""
 
 import gc
+from base64 import b64encode
 from collections.abc import Callable
 from datetime import date
 
@@ -193,3 +194,17 @@ def test_an_empty_carts_window_is_a_programming_error() -> None:
     with pytest.raises(ValueError, match="must end after it starts"):
         client_for(handler, []).carts(date(2020, 1, 2), date(2020, 1, 2))
     assert seen == []
+
+
+def test_credentials_in_the_base_url_are_sent_as_basic_auth_and_shown_nowhere() -> None:
+    handler, seen = scripted(ok([PRODUCT]), httpx.Response(401))
+    client = FakeStoreClient(
+        "https://reader:api-password@fakestore.test", transport=httpx.MockTransport(handler)
+    )
+    batch = client.products()
+    with pytest.raises(FakeStoreApiError) as refused:
+        client.users()
+    assert seen[0].headers["Authorization"] == "Basic " + b64encode(b"reader:api-password").decode()
+    assert batch.url == "https://***@fakestore.test/products"
+    assert str(refused.value).startswith("GET https://***@fakestore.test/users was refused")
+    assert "api-password" not in str(refused.value)

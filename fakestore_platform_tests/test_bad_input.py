@@ -148,17 +148,20 @@ def test_an_unreachable_api_fails_the_run_with_one_line_and_writes_nothing(
     assert audit == [("bronze/products", "failed", 0, event)]
 
 
-def test_a_wrong_api_url_is_refused_without_retrying(
+def test_a_wrong_api_url_is_refused_without_retrying_and_without_its_credentials(
     platform_env, scratch_warehouse, local_api
 ) -> None:
+    api_url = local_api.replace("http://", "http://reader:api-password@")
     result = platform(
         "materialize",
         "--select",
         'key:"bronze/users"',
-        env={"FAKESTORE_WAREHOUSE_URL": scratch_warehouse, "FAKESTORE_API_URL": f"{local_api}/v9"},
+        env={"FAKESTORE_WAREHOUSE_URL": scratch_warehouse, "FAKESTORE_API_URL": f"{api_url}/v9"},
     )
     line = one_error_line(result)
-    assert f"GET {local_api}/v9/users was refused with HTTP 404 (not retried)" in line
+    shown = local_api.replace("http://", "http://***@")
+    assert f"GET {shown}/v9/users was refused with HTTP 404 (not retried)" in line
+    assert "api-password" not in result.stderr + result.stdout
 
 
 @pytest.fixture(scope="module")

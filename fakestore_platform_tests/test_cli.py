@@ -62,6 +62,45 @@ def test_a_bad_setting_is_one_line_naming_the_variable(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("action", "variable", "value", "shown"),
+    [
+        (
+            "status",
+            "FAKESTORE_WAREHOUSE_URL",
+            "postgresql://admin:TopSecretPW-1@db.example:5432",
+            "FAKESTORE_WAREHOUSE_URL must be a postgresql:// URL naming a database, like postgresql://user:password@host:5432/warehouse, got 'postgresql://admin:***@db.example:5432'",
+        ),
+        (
+            "status",
+            "FAKESTORE_FAILURE_WEBHOOK_URL",
+            "hooks.slack.com/services/T0000/B0000/TopSecretPW-2",
+            "FAKESTORE_FAILURE_WEBHOOK_URL must be an http(s) URL like https://host.example, got 'hooks.slack.com/***'",
+        ),
+        (
+            "status",
+            "FAKESTORE_API_URL",
+            "ftp://reader:TopSecretPW-3@api.example",
+            "FAKESTORE_API_URL must be an http(s) URL like https://host.example, got 'ftp://***@api.example'",
+        ),
+        (
+            "start",
+            "FAKESTORE_WAREHOUSE_URL",
+            "postgresql://writer@127.0.0.1:1/warehouse?password=TopSecretPW-4",
+            "cannot connect to the warehouse at postgresql://writer@127.0.0.1:1/postgres?password=***: ",
+        ),
+    ],
+)
+def test_an_error_line_shows_a_url_without_its_credentials(
+    tmp_path: Path, action: str, variable: str, value: str, shown: str
+) -> None:
+    result = run_cli("db", action, env={"FAKESTORE_HOME": str(tmp_path), variable: value})
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"fakestore-platform: error: {shown}")
+    assert result.stderr.count("\n") == 1
+    assert "TopSecretPW" not in result.stderr + result.stdout
+
+
 def test_db_status_reports_a_server_that_is_not_running(tmp_path: Path) -> None:
     result = run_cli("db", "status", env={"FAKESTORE_HOME": str(tmp_path)})
     assert result.returncode == 0

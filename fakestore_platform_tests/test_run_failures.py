@@ -2,6 +2,7 @@
 a webhook is configured, in a real HTTP server on loopback."""
 
 import json
+import socket
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -43,9 +44,13 @@ def webhook(request) -> Iterator[Webhook]:
     hook.server.shutdown()
 
 
+API_PASSWORD = "api-password"
+
+
 class FailedRun:
     """A real failed run of bronze/products (the API refuses its path: HTTP 404, not retried) in a
-    real instance, and the sensor evaluated on it as the daemon would."""
+    real instance, and the sensor evaluated on it as the daemon would. The API's URL carries
+    credentials, which no recorded or posted error may show."""
 
     def __init__(self, instance: dg.DagsterInstance, api_url: str, warehouse_url: str) -> None:
         self.instance, self.warehouse = instance, Warehouse(url=warehouse_url, home="unused")
@@ -53,7 +58,9 @@ class FailedRun:
             [bronze_products],
             instance=instance,
             resources={
-                "fakestore_api": FakeStoreApi(base_url=f"{api_url}/gone"),
+                "fakestore_api": FakeStoreApi(
+                    base_url=api_url.replace("http://", f"http://reader:{API_PASSWORD}@") + "/gone"
+                ),
                 "warehouse": self.warehouse,
             },
             raise_on_error=False,
@@ -96,6 +103,7 @@ def test_a_failed_run_is_recorded_and_posted_to_the_webhook(failed_run, webhook)
     job_name, assets, error, status = failed_run.recorded()
     assert job_name == "__ephemeral_asset_job__" and assets == ["bronze/products"]
     assert "HTTP 404 (not retried)" in error and "bronze__products" in error
+    assert "http://***@127.0.0.1:" in error and API_PASSWORD not in error
     assert status == "delivered (HTTP 200)"
     (posted,) = webhook.received
     assert posted["run_id"] == failed_run.run_id and posted["assets"] == ["bronze/products"]
@@ -111,3 +119,13 @@ def test_a_webhook_that_fails_is_noted_and_the_failure_still_recorded(failed_run
     assert len(webhook.received) == 1
     _, _, error, status = failed_run.recorded()
     assert status == "not configured" and "HTTP 404" in error
+
+
+def test_a_webhook_that_cannot_be_reached_is_noted_without_its_token(failed_run) -> None:
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    failed_run.sense(f"http://127.0.0.1:{port}/services/T0000/B0000/webhook-token")
+    status = failed_run.recorded()[3]
+    assert status.startswith("failed: ConnectError")
+    assert "webhook-token" not in status

@@ -41,7 +41,9 @@ def test_values_are_read_from_the_environment() -> None:
     [
         ("FAKESTORE_API_URL", "fakestoreapi.com", "must be an http(s) URL"),
         ("FAKESTORE_API_URL", "ftp://fakestoreapi.com", "must be an http(s) URL"),
+        ("FAKESTORE_API_URL", "http://[::1", "must be an http(s) URL"),  # unparseable
         ("FAKESTORE_WAREHOUSE_URL", "mysql://db/warehouse", "must be a postgresql:// URL"),
+        ("FAKESTORE_WAREHOUSE_URL", "postgresql://[::1/warehouse", "must be a postgresql:// URL"),
         (
             "FAKESTORE_WAREHOUSE_URL",
             "postgresql://db:5432",
@@ -63,7 +65,7 @@ def test_values_are_read_from_the_environment() -> None:
         ("FAKESTORE_CARTS_LOOKBACK_DAYS", "-2", "whole number of 0 or more"),
         ("FAKESTORE_CARTS_SENSOR_INTERVAL", "0", "whole number of 1 or more"),
         ("FAKESTORE_AUTOMATION_INTERVAL", "fast", "whole number of 1 or more"),
-        ("FAKESTORE_FAILURE_WEBHOOK_URL", "hooks.example.com/x", "must be an http(s) URL"),
+        ("FAKESTORE_FAILURE_WEBHOOK_URL", "hooks.example.com", "must be an http(s) URL"),
     ],
 )
 def test_each_bad_value_names_the_variable_and_what_it_expects(

@@ -19,6 +19,7 @@ import orjson
 from fakestore_platform import __version__
 from fakestore_platform.api.models import Entity, ValidatedBatch, may_hold_nul, validate_records
 from fakestore_platform.errors import FakeStoreApiError
+from fakestore_platform.redaction import redact_url
 
 USER_AGENT = f"fakestore-platform/{__version__} (+https://github.com/fakestore-platform)"
 
@@ -133,7 +134,8 @@ class FakeStoreClient:
         self._http.close()
 
     def url(self, path: str, params: dict[str, str] | None = None) -> str:
-        return str(self._http.build_request("GET", path, params=params).url)
+        """The URL of a request as messages, metadata and lineage show it: without credentials."""
+        return redact_url(str(self._http.build_request("GET", path, params=params).url))
 
     def get_json(self, path: str, params: dict[str, str] | None = None) -> Any:
         """GET a JSON document, retrying transient failures within the retry policy."""

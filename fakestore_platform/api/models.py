@@ -167,7 +167,7 @@ class ValidatedBatch:
     """One response's records, split into the valid ones (as served) and the rejected ones."""
 
     entity: Entity
-    url: str
+    url: str  # as FakeStoreClient.url shows it: no credentials
     valid: list[dict[str, Any]] = field(default_factory=list)
     rejected: list[Rejection] = field(default_factory=list)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, EnvVar
 from pydantic import Field
 
 from fakestore_platform.api.client import FakeStoreClient, RetryPolicy
@@ -25,9 +25,13 @@ class FakeStoreApi(ConfigurableResource):
     )
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> FakeStoreApi:
+    def from_settings(cls, settings: Settings, base_url: str | None = None) -> FakeStoreApi:
+        """The API the settings name, its URL as EnvVar (it may carry credentials: the UI shows the
+        variable's name, never its value); or, outside Dagster, the one at `base_url`."""
+        if base_url is None:
+            base_url = REAL_API_URL if settings.api_url_is_default else EnvVar("FAKESTORE_API_URL")
         return cls(
-            base_url=settings.api_url,
+            base_url=base_url,
             connect_timeout=settings.api_connect_timeout,
             read_timeout=settings.api_read_timeout,
             max_attempts=settings.api_max_attempts,

@@ -133,7 +133,7 @@ def copy_ceiling_rows_per_second(bench: BenchEnvironment) -> tuple[int, float]:
 
 def direct_load_seconds(bench: BenchEnvironment, window: tuple[date, date]) -> float:
     """The bronze load of the full graph run without Dagster: the same client and writer code."""
-    api = FakeStoreApi.from_settings(bench.settings)
+    api = FakeStoreApi.from_settings(bench.settings, base_url=bench.api_url)
     extracted_at, run_id = datetime.now(UTC), "benchmark-direct-load"
     started = time.perf_counter()
     with connect(bench.urls.warehouse) as conn, api.open_client() as client:

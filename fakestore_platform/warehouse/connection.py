@@ -9,6 +9,7 @@ import psycopg
 from psycopg import sql
 
 from fakestore_platform.errors import WarehouseError
+from fakestore_platform.redaction import redact_url
 from fakestore_platform.settings import Settings
 from fakestore_platform.warehouse.embedded import EmbeddedPostgres
 
@@ -27,15 +28,6 @@ class DatabaseUrls:
 def with_database(url: str, database: str) -> str:
     parts = urlsplit(url)
     return urlunsplit(parts._replace(path=f"/{database}"))
-
-
-def redact_url(url: str) -> str:
-    """The URL without its password, safe for messages and logs."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def connect(url: str, **kwargs: object) -> psycopg.Connection:
