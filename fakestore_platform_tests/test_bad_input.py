@@ -228,8 +228,8 @@ OVERFLOWING_CART = {
     [
         (
             ZERO_UNITS_CART,
-            "fakestore_dbt_models",
-            "accepted_range_stg_cart_items_quantity__1 (fail): Got 1 result",
+            "fakestore_dbt_partitioned_facts",
+            "accepted_range_fact_cart_items_quantity__1 (fail): Got 1 result",
         ),
         (
             OVERFLOWING_CART,

@@ -60,6 +60,36 @@ def test_every_asset_materializes_in_one_run_with_every_check_passing(
     } <= checked_assets
 
 
+OBSERVATION_FALLBACK = "AssetObservation instead of an AssetCheckResult"
+
+
+def test_every_dbt_test_of_the_run_is_a_check_result_and_none_an_observation(
+    run_count_and_outcome,
+) -> None:
+    """dagster-dbt logs a dbt test it has no check for as an observation of each model it read, with
+    a warning: in the run's event log (a log line, and the observation's description)."""
+    _, outcome = run_count_and_outcome
+    with dg.DagsterInstance.get() as instance:
+        entries = instance.all_logs(outcome.run_id)
+    observations = [
+        entry.dagster_event.event_specific_data.asset_observation
+        for entry in entries
+        if entry.dagster_event is not None
+        and entry.dagster_event.event_type == dg.DagsterEventType.ASSET_OBSERVATION
+    ]
+    fallbacks = [
+        " ".join(entry.user_message.split()[:12])
+        for entry in entries
+        if OBSERVATION_FALLBACK in entry.user_message.replace("`", "")
+    ]
+    assert len(entries) > 500
+    assert fallbacks == []
+    assert [
+        (observation.asset_key.to_user_string(), observation.description)
+        for observation in observations
+    ] == []
+
+
 def test_every_partition_of_the_range_is_materialized(
     run_count_and_outcome, api_data: ApiData
 ) -> None:

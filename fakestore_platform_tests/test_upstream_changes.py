@@ -87,4 +87,4 @@ def test_moved_deleted_and_changed_records_leave_a_warehouse_where_every_check_p
         ).fetchall() == [(False, True)]
         assert conn.execute(
             "select city, is_current from core.dim_users where user_id = 2 order by valid_from"
-        ).fetchall() == [("raleigh", False), ("Durham", True)]
+        ).fetchall() == [("Raleigh", False), ("Durham", True)]  # the API's `raleigh`, normalized

@@ -19,7 +19,7 @@ from fakestore_platform_tests.scratch_warehouse import fresh_database, materiali
 from fakestore_platform_tests.scripted_api import ScriptedApi
 
 EVERYTHING = ("--select", "*", "--partition-range", "2020-03-01...2020-03-02")
-CATEGORY_CHECK = ("staging/stg_products", "known_product_category")
+CATEGORY_CHECK = ("core/dim_products", "known_product_category")
 
 
 def cart(cart_id: int, user_id: int, date: str, *lines: tuple[int, int]) -> dict[str, Any]:
@@ -93,7 +93,7 @@ def test_a_new_category_warns_naming_it_and_its_sales_reach_the_marts(
     assert warning.metadata["failing_rows"].value == [{"value_field": "toys", "n_records": 1}]
     # materialize lists each check not passed, after dbt's own log, with what it found.
     assert [line for line in out.splitlines() if line.startswith(("  WARN: ", "  ERROR: "))] == [
-        "  WARN: staging/stg_products known_product_category: 1 failing row in"
+        "  WARN: core/dim_products known_product_category: 1 failing row in"
         " audit.known_product_category: value_field='toys', n_records=1"
     ]
 
@@ -225,10 +225,10 @@ def test_orphan_lines_are_visible_as_the_unknown_member(orphans) -> None:
     ]
     assert overview == [
         ("electronics", "unknown", 1, Decimal("11.25")),
-        ("men's clothing", "kilcoole", 2, Decimal("17.50")),
-        ("men's clothing", "springfield", 1, Decimal("8.75")),
-        ("unknown", "kilcoole", 3, Decimal("0.00")),
-        ("unknown", "springfield", 4, Decimal("0.00")),
+        ("men's clothing", "Kilcoole", 2, Decimal("17.50")),
+        ("men's clothing", "Springfield", 1, Decimal("8.75")),
+        ("unknown", "Kilcoole", 3, Decimal("0.00")),
+        ("unknown", "Springfield", 4, Decimal("0.00")),
     ]
     assert products == [
         (3, PRODUCT["title"], "men's clothing", True, 3, Decimal("26.25")),

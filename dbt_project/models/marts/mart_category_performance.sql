@@ -1,5 +1,7 @@
 {#- Category at the time of the sale (the product version the line was priced with); 'unknown' for the
-    lines on the unknown member (doc block unknown_member), which add units and no revenue. -#}
+    lines on the unknown member (doc block unknown_member), which add units and no revenue. Every
+    category sold, in every month from the first month with a sale to the last, zeros included (doc
+    block mart_category_performance), as mart_daily_revenue fills the days without carts. -#}
 with
 
 cart_items as (
@@ -32,7 +34,7 @@ calendar as (
 
 ),
 
-category_months as (
+category_sales as (
 
     select
         product_versions.category,
@@ -48,6 +50,47 @@ category_months as (
     group by
         product_versions.category,
         calendar.month_start
+
+),
+
+categories as (
+
+    select distinct category
+    from category_sales
+
+),
+
+sales_span as (
+
+    select
+        min(month) as first_month,
+        max(month) as last_month
+    from category_sales
+
+),
+
+months as (
+
+    select distinct calendar.month_start as month
+    from calendar
+    inner join sales_span
+        on calendar.month_start between sales_span.first_month and sales_span.last_month
+
+),
+
+category_months as (
+
+    select
+        categories.category,
+        months.month,
+        coalesce(category_sales.revenue, 0) as revenue,
+        coalesce(category_sales.units, 0) as units,
+        coalesce(category_sales.carts, 0) as carts
+    from categories
+    cross join months
+    left join category_sales
+        on categories.category = category_sales.category
+        and months.month = category_sales.month
 
 ),
 

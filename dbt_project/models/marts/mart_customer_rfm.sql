@@ -61,15 +61,29 @@ customer_carts as (
 
 ),
 
-{#- ntile splits ties by user_id, so equal values may straddle two scores but every run agrees. -#}
+{#- Each measure ranked from worst to best: a customer's rank is 1 + the customers doing strictly worse,
+    equal values sharing it. -#}
+ranked as (
+
+    select
+        *,
+        rank() over (order by recency_days desc) as recency_rank,
+        rank() over (order by frequency) as frequency_rank,
+        rank() over (order by monetary) as monetary_rank,
+        count(*) over () as customers
+    from customer_carts
+
+),
+
+{#- Scores by rank (doc block mart_customer_rfm), so equal behaviour scores equal. -#}
 scored as (
 
     select
         *,
-        ntile(5) over (order by recency_days desc, user_id) as r_score,
-        ntile(5) over (order by frequency, user_id) as f_score,
-        ntile(5) over (order by monetary, user_id) as m_score
-    from customer_carts
+        {{ rank_score('recency_rank', 'customers') }} as r_score,
+        {{ rank_score('frequency_rank', 'customers') }} as f_score,
+        {{ rank_score('monetary_rank', 'customers') }} as m_score
+    from ranked
 
 ),
 

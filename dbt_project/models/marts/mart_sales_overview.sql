@@ -1,6 +1,6 @@
 {#- Inner joins: every line points at its product and user version or at the unknown member (doc block
     unknown_member), as fact_cart_items' not_null and relationships tests guarantee, and the
-    reconciliation test proves no line was dropped. -#}
+    check totals_reconcile_with_facts proves no line was dropped. -#}
 with
 
 cart_items as (

@@ -20,8 +20,8 @@ renamed as (
         payload -> 'name' ->> 'lastname' as lastname,
         payload ->> 'phone' as phone,
 
-        ---------- address
-        payload -> 'address' ->> 'city' as city,
+        ---------- address: the city normalized for grouping (the API mixes `raleigh` and `Boston`)
+        initcap(btrim(payload -> 'address' ->> 'city')) as city,
         payload -> 'address' ->> 'street' as street,
         (payload -> 'address' ->> 'number')::integer as street_number,
         payload -> 'address' ->> 'zipcode' as zipcode,

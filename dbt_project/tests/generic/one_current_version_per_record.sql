@@ -1,6 +1,6 @@
 {#- Fails on every key (column_name) of a type 2 dimension whose count of current versions is wrong:
-    exactly one for each key in current_records (the latest snapshot batch), none for the others. -#}
-{% test one_current_version_per_record(model, column_name, current_records) %}
+    exactly one for each key in the latest of its snapshot batches (`batches`), none for the others. -#}
+{% test one_current_version_per_record(model, column_name, batches) %}
 
 with
 
@@ -18,7 +18,7 @@ current_versions as (
 current_records as (
 
     select {{ column_name }} as record_key
-    from {{ current_records }}
+    from ({{ latest_snapshot_batch(batches) }}) as latest_batch
 
 )
 

@@ -2,10 +2,10 @@
 {#- Incremental by the carts window (folder config in dbt_project.yml, doc block carts_window); each
     line priced point in time (doc block point_in_time), a product or user with no version in effect
     taken as the unknown member (doc block unknown_member). Bronze's carts are read through staging's
-    views; the direct dependency below tells Dagster that partition D here follows partition D there.
-    dim_date is read by no column, only by the order_date relationships test, which dbt's buildable
-    selection runs only when every model it reads is upstream of the facts' build. -#}
--- depends_on: {{ source('bronze', 'carts') }}
+    partition views only; Dagster maps partition D here to partition D of bronze/carts through them
+    (their meta partition_view). dim_date is read by no column, only by the order_date relationships
+    test, which dbt's buildable selection runs only when every model it reads is upstream of the
+    facts' build. -#}
 -- depends_on: {{ ref('dim_date') }}
 with
 
