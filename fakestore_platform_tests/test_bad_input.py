@@ -7,7 +7,7 @@ import os
 import re
 import subprocess
 import sys
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import dagster as dg
@@ -116,6 +116,29 @@ def test_an_invalid_partition_range_on_the_cli_is_one_line(platform_env) -> None
     assert one_error_line(result) == (
         "fakestore-platform: error: partition range 2020-03-31...2020-03-01 ends before it starts"
     )
+
+
+TOMORROW = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expects"),
+    [
+        ("FAKESTORE_API_MAX_ATTEMPTS", "²", "a whole number from 1 to 100"),
+        ("FAKESTORE_CARTS_LOOKBACK_DAYS", "99999999999", "a whole number from 0 to 3650"),
+        ("FAKESTORE_CARTS_START", TOMORROW, "a date like 2020-01-01, from 1970-01-01 to today"),
+    ],
+    ids=["unicode-digit", "lookback-overflowing-a-date", "start-in-the-future"],
+)
+def test_a_setting_out_of_range_stops_materialize_with_one_line_naming_it(
+    platform_env, name: str, value: str, expects: str
+) -> None:
+    result = platform(
+        "materialize", "--select", "*", "--partition", "2020-03-01", env={name: value}
+    )
+    line = one_error_line(result)
+    assert line.startswith(f"fakestore-platform: error: {name} must be {expects}")
+    assert line.endswith(f"got {value!r}")
 
 
 def test_an_unreachable_api_fails_the_run_with_one_line_and_writes_nothing(
