@@ -4,6 +4,7 @@ failures reported as one line each: what `make demo` and `fakestore-platform mat
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -80,10 +81,23 @@ def parse_partitions(
     return days
 
 
-def _failure_message(event: Any) -> str:
-    data = event.step_failure_data
-    message = data.user_failure_data.description if data.user_failure_data else data.error.message
-    return f"{event.step_key}: {' '.join(str(message).split())}"
+def _record_failure(instance: Any, run_id: str, resources: dict[str, Any]) -> list[str]:
+    """Record the failed run in audit.run_failures and post it to the webhook, as the sensor does
+    for the daemon's runs (which never sees this process's); its causes, one line per failed step."""
+    import dagster as dg
+
+    from fakestore_platform.automation.run_failures import record_run_failure, run_failure
+
+    failure = run_failure(instance, instance.get_run_by_id(run_id))
+    try:
+        with dg.build_resources(resources, instance=instance) as built:
+            record_run_failure(failure, built.warehouse, built.failure_webhook)
+    except FakestoreError as exc:
+        print(
+            f"fakestore-platform: warning: run {run_id} is not recorded in audit.run_failures: {exc}",
+            file=sys.stderr,
+        )
+    return failure.causes
 
 
 def materialize(selection: str, partitions: tuple[date, date] | None) -> RunOutcome:
@@ -120,10 +134,12 @@ def materialize(selection: str, partitions: tuple[date, date] | None) -> RunOutc
             "dagster/asset_partition_range_end": last.isoformat(),
         }
     job = defs.resolve_job_def("materialize_everything")
+    recorders = {name: defs.resources[name] for name in ("warehouse", "failure_webhook")}
     run_id = make_new_run_id()
     with dg.DagsterInstance.get() as instance:
         # A run whose process died (kill -9, a lost database) still holds the warehouse pool.
-        fail_runs_of_dead_workers(instance)
+        for dead_run_id in fail_runs_of_dead_workers(instance):
+            _record_failure(instance, dead_run_id, recorders)
         result = _until_signalled(
             instance,
             run_id,
@@ -137,10 +153,11 @@ def materialize(selection: str, partitions: tuple[date, date] | None) -> RunOutc
                 raise_on_error=False,
             ),
         )
+        failures = [] if result.success else _record_failure(instance, run_id, recorders)
     return RunOutcome(
         run_id=result.run_id,
         success=result.success,
-        failures=[_failure_message(event) for event in result.all_events if event.is_step_failure],
+        failures=failures,
         check_evaluations=list(result.get_asset_check_evaluations()),
     )
 

@@ -3,10 +3,8 @@ leaves nothing half-written."""
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
-import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -19,40 +17,18 @@ from fakestore_platform.runs import parse_partitions
 from fakestore_platform.settings import load_settings
 from fakestore_platform.warehouse.connection import connect
 from fakestore_platform.warehouse.embedded import EmbeddedPostgres
-from fakestore_platform_tests.scratch_warehouse import fresh_database
+from fakestore_platform_tests.scratch_warehouse import (
+    cli,
+    fresh_database,
+    one_error_line,
+)
 
-REPO = Path(__file__).resolve().parents[1]
 TODAY = date(2026, 11, 23)
 
 
 def platform(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    environment = {
-        k: v for k, v in os.environ.items() if not k.startswith(("FAKESTORE_", "DAGSTER_"))
-    }
-    environment |= {
-        "FAKESTORE_HOME": os.environ["FAKESTORE_HOME"],
-        "FAKESTORE_RUN_RETRIES": "0",
-        **env,
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "fakestore_platform.cli", *args],
-        cwd=REPO,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-
-
-def one_error_line(result: subprocess.CompletedProcess[str]) -> str:
-    """The command failed with exactly one error line and no traceback; return that line."""
-    assert result.returncode == 1, result.stderr[-3000:]
-    assert "Traceback" not in result.stderr
-    errors = [
-        line for line in result.stderr.splitlines() if line.startswith("fakestore-platform: error:")
-    ]
-    assert len(errors) == 1, result.stderr[-3000:]
-    return errors[0]
+    """The CLI with no Dagster retries unless `env` asks for them: a failure fails at once."""
+    return cli(*args, env={"FAKESTORE_RUN_RETRIES": "0", **env})
 
 
 def failure_events(run_id: str) -> list[str]:
