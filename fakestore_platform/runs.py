@@ -81,6 +81,45 @@ def parse_partitions(
     return days
 
 
+def _chain(exc: BaseException) -> list[BaseException]:
+    """`exc` and what caused it, outermost first, as a traceback would show them."""
+    chain: list[BaseException] = []
+    error: BaseException | None = exc
+    while error is not None and error not in chain:
+        chain.append(error)
+        error = error.__cause__ or (None if error.__suppress_context__ else error.__context__)
+    return chain
+
+
+def _database_lost(exc: BaseException) -> str | None:
+    """What the PostgreSQL driver said, when `exc` comes from a lost database connection: Dagster's
+    storage lives on the warehouse's server, so a run that loses it cannot go on, nor record why."""
+    import psycopg
+    import psycopg2
+    import sqlalchemy.exc
+    from dagster_postgres.utils import DagsterPostgresException
+
+    lost = [
+        error
+        for error in _chain(exc)
+        if isinstance(
+            error,
+            psycopg.OperationalError
+            | psycopg.InterfaceError
+            | psycopg2.OperationalError
+            | psycopg2.InterfaceError
+            | sqlalchemy.exc.OperationalError
+            | sqlalchemy.exc.InterfaceError
+            | DagsterPostgresException,
+        )
+    ]
+    if not lost:
+        return None
+    drivers = [e for e in lost if isinstance(e, psycopg.Error | psycopg2.Error)]
+    said = (drivers or lost)[-1]  # the innermost: the driver's own words
+    return " ".join(str(said).split()) or type(said).__name__
+
+
 def _record_failure(instance: Any, run_id: str, resources: dict[str, Any]) -> list[str]:
     """Record the failed run in audit.run_failures and post it to the webhook, as the sensor does
     for the daemon's runs (which never sees this process's); its causes, one line per failed step."""
@@ -136,24 +175,33 @@ def materialize(selection: str, partitions: tuple[date, date] | None) -> RunOutc
     job = defs.resolve_job_def("materialize_everything")
     recorders = {name: defs.resources[name] for name in ("warehouse", "failure_webhook")}
     run_id = make_new_run_id()
-    with dg.DagsterInstance.get() as instance:
-        # A run whose process died (kill -9, a lost database) still holds the warehouse pool.
-        for dead_run_id in fail_runs_of_dead_workers(instance):
-            _record_failure(instance, dead_run_id, recorders)
-        result = _until_signalled(
-            instance,
-            run_id,
-            lambda: job.execute_in_process(
-                instance=instance,
-                run_id=run_id,
-                asset_selection=list(keys),
-                tags=tags,
-                # Dagster's console log would bury the outcome; failures are returned below.
-                run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
-                raise_on_error=False,
-            ),
-        )
-        failures = [] if result.success else _record_failure(instance, run_id, recorders)
+    try:
+        with dg.DagsterInstance.get() as instance:
+            # A run whose process died (kill -9, a lost database) still holds the warehouse pool.
+            for dead_run_id in fail_runs_of_dead_workers(instance):
+                _record_failure(instance, dead_run_id, recorders)
+            result = _until_signalled(
+                instance,
+                run_id,
+                lambda: job.execute_in_process(
+                    instance=instance,
+                    run_id=run_id,
+                    asset_selection=list(keys),
+                    tags=tags,
+                    # Dagster's console log would bury the outcome; failures are returned below.
+                    run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
+                    raise_on_error=False,
+                ),
+            )
+            failures = [] if result.success else _record_failure(instance, run_id, recorders)
+    except Exception as exc:
+        said = _database_lost(exc)
+        if said is None:
+            raise
+        raise FakestoreError(
+            f"run {run_id} failed: lost the connection to PostgreSQL, which holds the warehouse"
+            f" and Dagster's run storage: {said}"
+        ) from None
     return RunOutcome(
         run_id=result.run_id,
         success=result.success,

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from fakestore_platform.warehouse.connection import connect
 from fakestore_platform.warehouse.embedded import EmbeddedPostgres
 from fakestore_platform_tests.scratch_warehouse import (
     cli,
+    failed_run_id,
     fresh_database,
     one_error_line,
 )
@@ -271,3 +274,66 @@ def test_a_failing_dbt_node_fails_the_run_clearly_and_leaves_the_marts_as_they_w
             conn.execute("select * from marts.mart_sales_overview order by 1, 2, 3").fetchall()
             == mart_before
         )
+
+
+@contextmanager
+def renamed_column(url: str, table: str, column: str) -> Iterator[None]:
+    """`table` without `column` (renamed away) for as long as the block runs."""
+    with connect(url, autocommit=True) as conn:
+        conn.execute(f"alter table {table} rename column {column} to {column}_renamed")
+    try:
+        yield
+    finally:
+        with connect(url, autocommit=True) as conn:
+            conn.execute(f"alter table {table} rename column {column}_renamed to {column}")
+
+
+def test_a_statement_the_warehouse_refuses_in_a_load_is_one_line_and_not_retried(
+    built_warehouse: dict[str, str],
+) -> None:
+    url = built_warehouse["FAKESTORE_WAREHOUSE_URL"]
+    with renamed_column(url, "bronze.carts", "source_url"):
+        result = platform(
+            "materialize",
+            "--select",
+            'key:"bronze/carts"',
+            "--partition",
+            "2020-02-02",
+            env=built_warehouse | {"FAKESTORE_RUN_RETRIES": "2", "FAKESTORE_RUN_RETRY_DELAY": "0"},
+        )
+    line = one_error_line(result)
+    cause = (
+        "the warehouse refused a statement (UndefinedColumn):"
+        ' column "source_url" of relation "carts" does not exist'
+    )
+    run_id = failed_run_id(line)
+    assert line == f"fakestore-platform: error: run {run_id} failed: bronze__carts: {cause}"
+    assert failure_events(run_id) == [cause]
+    with connect(url) as conn:
+        attempts = conn.execute(
+            "select attempt, status, error from audit.ingestion_runs where run_id = %s", (run_id,)
+        ).fetchall()
+        recorded = conn.execute(
+            "select error from audit.run_failures where run_id = %s", (run_id,)
+        ).fetchall()
+    assert attempts == [(1, "failed", cause)]  # refused once, refused again: no retry
+    assert recorded == [(f"bronze__carts: {cause}",)]
+
+
+def test_a_database_error_in_an_asset_check_is_one_line_naming_the_check(
+    built_warehouse: dict[str, str],
+) -> None:
+    url = built_warehouse["FAKESTORE_WAREHOUSE_URL"]
+    # Only the facts' reconciliation with bronze reads it, after dbt built the day.
+    with renamed_column(url, "bronze.rejected_records", "entity"):
+        result = platform(
+            "materialize",
+            "--select",
+            'key:"core/fact_cart_items"',
+            "--partition",
+            "2020-02-02",
+            env=built_warehouse,
+        )
+    line = one_error_line(result)
+    assert '_totals_reconcile_with_bronze: UndefinedColumn: column "entity" does not exist' in line
+    assert "DagsterExecutionStepExecutionError" not in line and "LINE 1" not in line
