@@ -16,14 +16,19 @@ from fakestore_platform.runs import RunInterrupted
 from fakestore_platform.settings import load_settings
 
 
+def _digits(raw: str) -> bool:
+    """Only 0-9: isdigit() alone takes '²', which int() refuses."""
+    return raw.isascii() and raw.isdigit()
+
+
 def _positive_int(raw: str) -> int:
-    if not raw.isdigit() or int(raw) < 1:
+    if not _digits(raw) or int(raw) < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number of 1 or more, got {raw!r}")
     return int(raw)
 
 
 def _non_negative_int(raw: str) -> int:
-    if not raw.isdigit():
+    if not _digits(raw):
         raise argparse.ArgumentTypeError(f"expected a whole number of 0 or more, got {raw!r}")
     return int(raw)
 
@@ -36,7 +41,7 @@ def _iso_date(raw: str) -> date:
 
 
 def _port(raw: str) -> int:
-    if not raw.isdigit() or not 0 < int(raw) < 65536:
+    if not _digits(raw) or not 0 < int(raw) < 65536:
         raise argparse.ArgumentTypeError(f"expected a TCP port from 1 to 65535, got {raw!r}")
     return int(raw)
 

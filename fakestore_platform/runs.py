@@ -4,6 +4,7 @@ failures reported as one line each: what `make demo` and `fakestore-platform mat
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -89,10 +90,62 @@ def parse_partitions(
     return days
 
 
-def _failure_message(event: Any) -> str:
-    data = event.step_failure_data
-    message = data.user_failure_data.description if data.user_failure_data else data.error.message
-    return f"{event.step_key}: {' '.join(str(message).split())}"
+def _chain(exc: BaseException) -> list[BaseException]:
+    """`exc` and what caused it, outermost first, as a traceback would show them."""
+    chain: list[BaseException] = []
+    error: BaseException | None = exc
+    while error is not None and error not in chain:
+        chain.append(error)
+        error = error.__cause__ or (None if error.__suppress_context__ else error.__context__)
+    return chain
+
+
+def _database_lost(exc: BaseException) -> str | None:
+    """What the PostgreSQL driver said, when `exc` comes from a lost database connection: Dagster's
+    storage lives on the warehouse's server, so a run that loses it cannot go on, nor record why."""
+    import psycopg
+    import psycopg2
+    import sqlalchemy.exc
+    from dagster_postgres.utils import DagsterPostgresException
+
+    lost = [
+        error
+        for error in _chain(exc)
+        if isinstance(
+            error,
+            psycopg.OperationalError
+            | psycopg.InterfaceError
+            | psycopg2.OperationalError
+            | psycopg2.InterfaceError
+            | sqlalchemy.exc.OperationalError
+            | sqlalchemy.exc.InterfaceError
+            | DagsterPostgresException,
+        )
+    ]
+    if not lost:
+        return None
+    drivers = [e for e in lost if isinstance(e, psycopg.Error | psycopg2.Error)]
+    said = (drivers or lost)[-1]  # the innermost: the driver's own words
+    return " ".join(str(said).split()) or type(said).__name__
+
+
+def _record_failure(instance: Any, run_id: str, resources: dict[str, Any]) -> list[str]:
+    """Record the failed run in audit.run_failures and post it to the webhook, as the sensor does
+    for the daemon's runs (which never sees this process's); its causes, one line per failed step."""
+    import dagster as dg
+
+    from fakestore_platform.automation.run_failures import record_run_failure, run_failure
+
+    failure = run_failure(instance, instance.get_run_by_id(run_id))
+    try:
+        with dg.build_resources(resources, instance=instance) as built:
+            record_run_failure(failure, built.warehouse, built.failure_webhook)
+    except FakestoreError as exc:
+        print(
+            f"fakestore-platform: warning: run {run_id} is not recorded in audit.run_failures: {exc}",
+            file=sys.stderr,
+        )
+    return failure.causes
 
 
 def materialize(
@@ -134,34 +187,47 @@ def materialize(
             "dagster/asset_partition_range_end": last.isoformat(),
         }
     job = defs.resolve_job_def("materialize_everything")
+    recorders = {name: defs.resources[name] for name in ("warehouse", "failure_webhook")}
     run_id = make_new_run_id()
-    with dg.DagsterInstance.get() as instance, ExitStack() as output:
-        # A run whose process died (kill -9, a lost database) still holds the warehouse pool.
-        fail_runs_of_dead_workers(instance)
-        on_tick, log_file = None, None
-        if log_dir is not None:
-            log_file = log_dir / f"run-{run_id}.log"
-            on_tick = StepReporter(instance, run_id, output.enter_context(output_to_log(log_file)))
-        result = _until_signalled(
-            instance,
-            run_id,
-            lambda: job.execute_in_process(
-                instance=instance,
-                run_id=run_id,
-                asset_selection=list(keys),
-                tags=tags,
-                # Dagster's console log would bury the outcome; failures are returned below.
-                run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
-                raise_on_error=False,
-            ),
-            on_tick.report_new if on_tick else None,
-        )
-        if on_tick:
-            on_tick.report_new()
+    try:
+        with dg.DagsterInstance.get() as instance, ExitStack() as output:
+            # A run whose process died (kill -9, a lost database) still holds the warehouse pool.
+            for dead_run_id in fail_runs_of_dead_workers(instance):
+                _record_failure(instance, dead_run_id, recorders)
+            on_tick, log_file = None, None
+            if log_dir is not None:
+                log_file = log_dir / f"run-{run_id}.log"
+                terminal = output.enter_context(output_to_log(log_file))
+                on_tick = StepReporter(instance, run_id, terminal)
+            result = _until_signalled(
+                instance,
+                run_id,
+                lambda: job.execute_in_process(
+                    instance=instance,
+                    run_id=run_id,
+                    asset_selection=list(keys),
+                    tags=tags,
+                    # Dagster's console log would bury the outcome; failures are returned below.
+                    run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
+                    raise_on_error=False,
+                ),
+                on_tick.report_new if on_tick else None,
+            )
+            if on_tick:
+                on_tick.report_new()
+            failures = [] if result.success else _record_failure(instance, run_id, recorders)
+    except Exception as exc:
+        said = _database_lost(exc)
+        if said is None:
+            raise
+        raise FakestoreError(
+            f"run {run_id} failed: lost the connection to PostgreSQL, which holds the warehouse"
+            f" and Dagster's run storage: {said}"
+        ) from None
     return RunOutcome(
         run_id=result.run_id,
         success=result.success,
-        failures=[_failure_message(event) for event in result.all_events if event.is_step_failure],
+        failures=failures,
         check_evaluations=list(result.get_asset_check_evaluations()),
         log_file=log_file,
     )

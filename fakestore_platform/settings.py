@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from functools import cache, partial
 from pathlib import Path
 from typing import TypeVar
@@ -16,6 +16,14 @@ from fakestore_platform.errors import SettingsError
 from fakestore_platform.redaction import redact_url
 
 REAL_API_URL = "https://fakestoreapi.com"
+
+# The sane ranges of the numbers: a second count of a day at most (a timeout, a delay, a budget), a
+# lookback a daily schedule can compute and reload every day, no carts before the Unix epoch.
+MAX_SECONDS = 86_400
+MAX_LOOKBACK_DAYS = 3_650
+MAX_API_ATTEMPTS = 100
+MAX_RUN_RETRIES = 100
+EARLIEST_CARTS_START = date(1970, 1, 1)
 
 T = TypeVar("T")
 
@@ -93,17 +101,31 @@ def _seconds(name: str, raw: str, *, allow_zero: bool = False) -> float:
         value = float(raw)
     except ValueError:
         value = float("nan")
-    if not (value >= 0 if allow_zero else value > 0):
-        bound = "0 or more" if allow_zero else "greater than 0"
-        raise SettingsError(f"{name} must be a number of seconds, {bound}, got {raw!r}")
+    minimum_ok = value >= 0 if allow_zero else value > 0
+    if not (minimum_ok and value <= MAX_SECONDS):  # NaN fails both, inf the second
+        bound = "from 0 to" if allow_zero else "greater than 0, up to"
+        raise SettingsError(
+            f"{name} must be a number of seconds {bound} {MAX_SECONDS} (a day), got {raw!r}"
+        )
     return value
 
 
-def _iso_date(name: str, raw: str) -> date:
+def _utc_today() -> date:
+    return datetime.now(UTC).date()  # the carts partitions are UTC days
+
+
+def _carts_start(name: str, raw: str, *, today: date) -> date:
+    """A first partition day the partitions can start from: not before 1970, not in the future."""
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
-        raise SettingsError(f"{name} must be a date like 2020-01-01, got {raw!r}") from None
+        day = None
+    if day is None or not EARLIEST_CARTS_START <= day <= today:
+        raise SettingsError(
+            f"{name} must be a date like 2020-01-01, from {EARLIEST_CARTS_START} to today"
+            f" ({today}), got {raw!r}"
+        )
+    return day
 
 
 def _share(name: str, raw: str) -> float:
@@ -116,10 +138,16 @@ def _share(name: str, raw: str) -> float:
     return value
 
 
-def _whole_number(name: str, raw: str, *, minimum: int = 1) -> int:
-    if not raw.strip().isdigit() or int(raw) < minimum:
-        raise SettingsError(f"{name} must be a whole number of {minimum} or more, got {raw!r}")
-    return int(raw)
+def _whole_number(name: str, raw: str, *, minimum: int = 1, maximum: int) -> int:
+    # isdigit() alone takes '²' and other digits int() refuses: only 0-9 make a number here, and
+    # few enough of them that int() takes them too (it refuses more than 4,300).
+    digits = raw.strip()
+    number = int(digits) if digits.isascii() and digits.isdigit() and len(digits) < 19 else None
+    if number is None or not minimum <= number <= maximum:
+        raise SettingsError(
+            f"{name} must be a whole number from {minimum} to {maximum}, got {raw!r}"
+        )
+    return number
 
 
 def _cron(name: str, raw: str) -> str:
@@ -147,9 +175,13 @@ def _read(env: Mapping[str, str], name: str, parse: Callable[[str, str], T], def
     return parse(name, raw) if raw else default
 
 
-def load_settings(env: Mapping[str, str] | None = None) -> Settings:
-    """Read and validate the environment; raise SettingsError naming the first bad variable."""
+def load_settings(env: Mapping[str, str] | None = None, today: date | None = None) -> Settings:
+    """Read and validate the environment; raise SettingsError naming the first bad variable.
+
+    `today` (UTC) bounds the carts' first day: partitions cannot start in the future.
+    """
     env = os.environ if env is None else env
+    today = today or _utc_today()
     api_url = _read(env, "FAKESTORE_API_URL", _http_url, None)
     home = Path(env.get("FAKESTORE_HOME", "").strip() or ".fakestore").expanduser().absolute()
     if home.exists() and not home.is_dir():
@@ -167,14 +199,23 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         home=home,
         api_connect_timeout=_read(env, "FAKESTORE_API_CONNECT_TIMEOUT", _seconds, 5.0),
         api_read_timeout=_read(env, "FAKESTORE_API_READ_TIMEOUT", _seconds, 30.0),
-        api_max_attempts=_read(env, "FAKESTORE_API_MAX_ATTEMPTS", _whole_number, 5),
+        api_max_attempts=_read(
+            env, "FAKESTORE_API_MAX_ATTEMPTS", partial(_whole_number, maximum=MAX_API_ATTEMPTS), 5
+        ),
         api_retry_budget=_read(
             env, "FAKESTORE_API_RETRY_BUDGET", partial(_seconds, allow_zero=True), 60.0
         ),
-        carts_start=_read(env, "FAKESTORE_CARTS_START", _iso_date, date(2020, 1, 1)),
+        carts_start=_read(
+            env, "FAKESTORE_CARTS_START", partial(_carts_start, today=today), date(2020, 1, 1)
+        ),
         rejected_share_warn=warn,
         rejected_share_error=error,
-        run_retries=_read(env, "FAKESTORE_RUN_RETRIES", partial(_whole_number, minimum=0), 3),
+        run_retries=_read(
+            env,
+            "FAKESTORE_RUN_RETRIES",
+            partial(_whole_number, minimum=0, maximum=MAX_RUN_RETRIES),
+            3,
+        ),
         run_retry_delay=_read(
             env, "FAKESTORE_RUN_RETRY_DELAY", partial(_seconds, allow_zero=True), 10.0
         ),
@@ -183,10 +224,17 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         snapshots_schedule_cron=_read(env, "FAKESTORE_SNAPSHOTS_SCHEDULE_CRON", _cron, "0 5 * * *"),
         schedule_timezone=_read(env, "FAKESTORE_SCHEDULE_TIMEZONE", _timezone, "UTC"),
         carts_lookback_days=_read(
-            env, "FAKESTORE_CARTS_LOOKBACK_DAYS", partial(_whole_number, minimum=0), 2
+            env,
+            "FAKESTORE_CARTS_LOOKBACK_DAYS",
+            partial(_whole_number, minimum=0, maximum=MAX_LOOKBACK_DAYS),
+            2,
         ),
-        carts_sensor_interval=_read(env, "FAKESTORE_CARTS_SENSOR_INTERVAL", _whole_number, 300),
-        automation_interval=_read(env, "FAKESTORE_AUTOMATION_INTERVAL", _whole_number, 30),
+        carts_sensor_interval=_read(
+            env, "FAKESTORE_CARTS_SENSOR_INTERVAL", partial(_whole_number, maximum=MAX_SECONDS), 300
+        ),
+        automation_interval=_read(
+            env, "FAKESTORE_AUTOMATION_INTERVAL", partial(_whole_number, maximum=MAX_SECONDS), 30
+        ),
         failure_webhook_url=_read(
             env, "FAKESTORE_FAILURE_WEBHOOK_URL", partial(_http_url, secret_path=True), None
         ),

@@ -1,5 +1,5 @@
-"""A test's own warehouse on the session's PostgreSQL, and `fakestore-platform materialize` run
-against it in a subprocess, as a user runs it."""
+"""A test's own warehouse on the session's PostgreSQL, and `fakestore-platform` run against it in a
+subprocess, as a user runs it."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from fakestore_platform.warehouse.connection import (
 )
 
 REPO = Path(__file__).resolve().parents[1]
+ERROR_PREFIX = "fakestore-platform: error:"
 
 
 def fresh_database(databases: DatabaseUrls, name: str) -> str:
@@ -28,21 +29,41 @@ def fresh_database(databases: DatabaseUrls, name: str) -> str:
     return url
 
 
-def materialize(url: str, api_url: str, *args: str) -> str:
-    """`fakestore-platform materialize <args>` against this warehouse and API; its output."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("FAKESTORE_", "DAGSTER_"))}
-    env |= {
-        "FAKESTORE_HOME": os.environ["FAKESTORE_HOME"],
-        "FAKESTORE_WAREHOUSE_URL": url,
-        "FAKESTORE_API_URL": api_url,
+def cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`fakestore-platform <args>` with the session's FAKESTORE_HOME and, of the platform's
+    variables, only those in `env`."""
+    environment = {
+        k: v for k, v in os.environ.items() if not k.startswith(("FAKESTORE_", "DAGSTER_"))
     }
-    result = subprocess.run(
-        [sys.executable, "-m", "fakestore_platform.cli", "materialize", *args],
+    environment |= {"FAKESTORE_HOME": os.environ["FAKESTORE_HOME"], **env}
+    return subprocess.run(
+        [sys.executable, "-m", "fakestore_platform.cli", *args],
         cwd=REPO,
-        env=env,
+        env=environment,
         capture_output=True,
         text=True,
         timeout=900,
     )
+
+
+def materialize(url: str, api_url: str, *args: str) -> str:
+    """`fakestore-platform materialize <args>` against this warehouse and API; its output."""
+    result = cli(
+        "materialize", *args, env={"FAKESTORE_WAREHOUSE_URL": url, "FAKESTORE_API_URL": api_url}
+    )
     assert result.returncode == 0, result.stderr[-4000:]
     return result.stdout
+
+
+def one_error_line(result: subprocess.CompletedProcess[str]) -> str:
+    """The command failed with exactly one error line and no traceback; return that line."""
+    assert result.returncode == 1, result.stderr[-3000:]
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith(ERROR_PREFIX)]
+    assert len(errors) == 1, result.stderr[-3000:]
+    return errors[0]
+
+
+def failed_run_id(line: str) -> str:
+    """The run id in a `fakestore-platform: error: run <id> failed: ...` line."""
+    return line.split(" run ", 1)[1].split()[0]

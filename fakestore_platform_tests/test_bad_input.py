@@ -3,11 +3,11 @@ leaves nothing half-written."""
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
-import sys
-from datetime import date
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import dagster as dg
@@ -19,40 +19,19 @@ from fakestore_platform.runs import parse_partitions
 from fakestore_platform.settings import load_settings
 from fakestore_platform.warehouse.connection import connect
 from fakestore_platform.warehouse.embedded import EmbeddedPostgres
-from fakestore_platform_tests.scratch_warehouse import fresh_database
+from fakestore_platform_tests.scratch_warehouse import (
+    cli,
+    failed_run_id,
+    fresh_database,
+    one_error_line,
+)
 
-REPO = Path(__file__).resolve().parents[1]
 TODAY = date(2026, 11, 23)
 
 
 def platform(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    environment = {
-        k: v for k, v in os.environ.items() if not k.startswith(("FAKESTORE_", "DAGSTER_"))
-    }
-    environment |= {
-        "FAKESTORE_HOME": os.environ["FAKESTORE_HOME"],
-        "FAKESTORE_RUN_RETRIES": "0",
-        **env,
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "fakestore_platform.cli", *args],
-        cwd=REPO,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-
-
-def one_error_line(result: subprocess.CompletedProcess[str]) -> str:
-    """The command failed with exactly one error line and no traceback; return that line."""
-    assert result.returncode == 1, result.stderr[-3000:]
-    assert "Traceback" not in result.stderr
-    errors = [
-        line for line in result.stderr.splitlines() if line.startswith("fakestore-platform: error:")
-    ]
-    assert len(errors) == 1, result.stderr[-3000:]
-    return errors[0]
+    """The CLI with no Dagster retries unless `env` asks for them: a failure fails at once."""
+    return cli(*args, env={"FAKESTORE_RUN_RETRIES": "0", **env})
 
 
 def failure_events(run_id: str) -> list[str]:
@@ -116,6 +95,29 @@ def test_an_invalid_partition_range_on_the_cli_is_one_line(platform_env) -> None
     assert one_error_line(result) == (
         "fakestore-platform: error: partition range 2020-03-31...2020-03-01 ends before it starts"
     )
+
+
+TOMORROW = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expects"),
+    [
+        ("FAKESTORE_API_MAX_ATTEMPTS", "²", "a whole number from 1 to 100"),
+        ("FAKESTORE_CARTS_LOOKBACK_DAYS", "99999999999", "a whole number from 0 to 3650"),
+        ("FAKESTORE_CARTS_START", TOMORROW, "a date like 2020-01-01, from 1970-01-01 to today"),
+    ],
+    ids=["unicode-digit", "lookback-overflowing-a-date", "start-in-the-future"],
+)
+def test_a_setting_out_of_range_stops_materialize_with_one_line_naming_it(
+    platform_env, name: str, value: str, expects: str
+) -> None:
+    result = platform(
+        "materialize", "--select", "*", "--partition", "2020-03-01", env={name: value}
+    )
+    line = one_error_line(result)
+    assert line.startswith(f"fakestore-platform: error: {name} must be {expects}")
+    assert line.endswith(f"got {value!r}")
 
 
 def test_an_unreachable_api_fails_the_run_with_one_line_and_writes_nothing(
@@ -275,3 +277,66 @@ def test_a_failing_dbt_node_fails_the_run_clearly_and_leaves_the_marts_as_they_w
             conn.execute("select * from marts.mart_sales_overview order by 1, 2, 3").fetchall()
             == mart_before
         )
+
+
+@contextmanager
+def renamed_column(url: str, table: str, column: str) -> Iterator[None]:
+    """`table` without `column` (renamed away) for as long as the block runs."""
+    with connect(url, autocommit=True) as conn:
+        conn.execute(f"alter table {table} rename column {column} to {column}_renamed")
+    try:
+        yield
+    finally:
+        with connect(url, autocommit=True) as conn:
+            conn.execute(f"alter table {table} rename column {column}_renamed to {column}")
+
+
+def test_a_statement_the_warehouse_refuses_in_a_load_is_one_line_and_not_retried(
+    built_warehouse: dict[str, str],
+) -> None:
+    url = built_warehouse["FAKESTORE_WAREHOUSE_URL"]
+    with renamed_column(url, "bronze.carts", "source_url"):
+        result = platform(
+            "materialize",
+            "--select",
+            'key:"bronze/carts"',
+            "--partition",
+            "2020-02-02",
+            env=built_warehouse | {"FAKESTORE_RUN_RETRIES": "2", "FAKESTORE_RUN_RETRY_DELAY": "0"},
+        )
+    line = one_error_line(result)
+    cause = (
+        "the warehouse refused a statement (UndefinedColumn):"
+        ' column "source_url" of relation "carts" does not exist'
+    )
+    run_id = failed_run_id(line)
+    assert line == f"fakestore-platform: error: run {run_id} failed: bronze__carts: {cause}"
+    assert failure_events(run_id) == [cause]
+    with connect(url) as conn:
+        attempts = conn.execute(
+            "select attempt, status, error from audit.ingestion_runs where run_id = %s", (run_id,)
+        ).fetchall()
+        recorded = conn.execute(
+            "select error from audit.run_failures where run_id = %s", (run_id,)
+        ).fetchall()
+    assert attempts == [(1, "failed", cause)]  # refused once, refused again: no retry
+    assert recorded == [(f"bronze__carts: {cause}",)]
+
+
+def test_a_database_error_in_an_asset_check_is_one_line_naming_the_check(
+    built_warehouse: dict[str, str],
+) -> None:
+    url = built_warehouse["FAKESTORE_WAREHOUSE_URL"]
+    # Only the facts' reconciliation with bronze reads it, after dbt built the day.
+    with renamed_column(url, "bronze.rejected_records", "entity"):
+        result = platform(
+            "materialize",
+            "--select",
+            'key:"core/fact_cart_items"',
+            "--partition",
+            "2020-02-02",
+            env=built_warehouse,
+        )
+    line = one_error_line(result)
+    assert '_totals_reconcile_with_bronze: UndefinedColumn: column "entity" does not exist' in line
+    assert "DagsterExecutionStepExecutionError" not in line and "LINE 1" not in line

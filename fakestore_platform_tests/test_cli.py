@@ -58,7 +58,7 @@ def test_a_bad_setting_is_one_line_naming_the_variable(tmp_path: Path) -> None:
     )
     assert result.returncode == 1
     assert result.stderr == (
-        "fakestore-platform: error: FAKESTORE_API_MAX_ATTEMPTS must be a whole number of 1 or more, got 'many'\n"
+        "fakestore-platform: error: FAKESTORE_API_MAX_ATTEMPTS must be a whole number from 1 to 100, got 'many'\n"
     )
 
 

@@ -5,6 +5,7 @@ since one test stops the server."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -27,6 +28,7 @@ from fakestore_platform.warehouse.connection import DatabaseUrls, connect, datab
 from fakestore_platform.warehouse.embedded import EmbeddedPostgres
 from fakestore_platform_tests.dagster_cli import dagster_cli
 from fakestore_platform_tests.dev_server import dev_server
+from fakestore_platform_tests.scratch_warehouse import failed_run_id, one_error_line
 
 REPO = Path(__file__).resolve().parents[1]
 CLI = str(Path(sys.executable).with_name("fakestore-platform"))
@@ -173,6 +175,13 @@ def test_sigterm_stops_materialize_with_one_line_and_the_next_run_completes(plat
     assert "succeeded" in platform.materialize(*EVERYTHING)
 
 
+def failure_line(process: subprocess.Popen[str], timeout: float = 300) -> tuple[str, str]:
+    """The run id and the cause in the one error line of an ended `materialize`."""
+    out, err = process.communicate(timeout=timeout)
+    line = one_error_line(subprocess.CompletedProcess(process.args, process.returncode, out, err))
+    return failed_run_id(line), line.split(" failed: ", 1)[1]
+
+
 def test_postgresql_stopped_mid_dbt_and_restarted_leaves_nothing_blocked(platform) -> None:
     """The server holds Dagster's storage too: the run cannot record its own end while it is down."""
     lost = platform.start(*EVERYTHING)
@@ -180,13 +189,33 @@ def test_postgresql_stopped_mid_dbt_and_restarted_leaves_nothing_blocked(platfor
     platform.server.stop()
     time.sleep(OUTAGE_SECONDS)
     platform.server.start()
-    lost.communicate(timeout=300)
-    assert lost.returncode != 0
+    _, cause = failure_line(lost)
+    assert re.search(r"connection|shutting down", cause), cause
+    assert "DagsterExecutionStepExecutionError" not in cause
 
     output = platform.materialize(*EVERYTHING)
     assert "succeeded" in output
     assert platform.claimed_slots() == []
     assert all(run.is_finished for run in platform.runs())
+
+
+def test_postgresql_stopped_mid_run_ends_materialize_with_one_line_saying_so(platform) -> None:
+    lost = platform.start(*EVERYTHING)
+    wait_for("the load's COPY", lambda: copying(platform), timeout=300)
+    platform.server.stop()
+    try:
+        run_id, cause = failure_line(lost)
+    finally:
+        platform.server.start()
+    assert cause.startswith("lost the connection to PostgreSQL"), cause
+    assert cause.split(": ", 1)[1].strip()  # then what the driver said
+
+    # The next run fails the lost one, whose process is gone, and records it.
+    platform.materialize("--select", 'key:"bronze/products"')
+    ((error,),) = platform.warehouse(
+        f"select error from audit.run_failures where run_id = '{run_id}'"
+    )
+    assert "died without finishing the run" in error
 
 
 def test_under_dev_a_killed_run_worker_is_failed_and_its_retry_succeeds(platform) -> None:

@@ -1,3 +1,4 @@
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -51,20 +52,28 @@ def test_values_are_read_from_the_environment() -> None:
         ),
         ("FAKESTORE_API_CONNECT_TIMEOUT", "0", "greater than 0"),
         ("FAKESTORE_API_READ_TIMEOUT", "soon", "greater than 0"),
-        ("FAKESTORE_API_MAX_ATTEMPTS", "0", "whole number of 1 or more"),
-        ("FAKESTORE_API_MAX_ATTEMPTS", "2.5", "whole number of 1 or more"),
-        ("FAKESTORE_API_RETRY_BUDGET", "-1", "0 or more"),
+        ("FAKESTORE_API_READ_TIMEOUT", "inf", "greater than 0, up to 86400 (a day)"),
+        ("FAKESTORE_API_MAX_ATTEMPTS", "0", "whole number from 1 to 100"),
+        ("FAKESTORE_API_MAX_ATTEMPTS", "2.5", "whole number from 1 to 100"),
+        # '²'.isdigit() is True, but int('²') fails
+        ("FAKESTORE_API_MAX_ATTEMPTS", "²", "whole number from 1 to 100"),
+        ("FAKESTORE_API_MAX_ATTEMPTS", "9" * 5000, "whole number from 1 to 100"),
+        ("FAKESTORE_API_RETRY_BUDGET", "-1", "from 0 to 86400"),
         ("FAKESTORE_CARTS_START", "2020-02-30", "a date like 2020-01-01"),
+        ("FAKESTORE_CARTS_START", "2030-01-01", "from 1970-01-01 to today"),
+        ("FAKESTORE_CARTS_START", "0001-01-01", "from 1970-01-01 to today"),
         ("FAKESTORE_REJECTED_SHARE_WARN", "5%", "a share from 0 to 1"),
         ("FAKESTORE_REJECTED_SHARE_ERROR", "1.5", "a share from 0 to 1"),
-        ("FAKESTORE_RUN_RETRIES", "-1", "whole number of 0 or more"),
-        ("FAKESTORE_RUN_RETRY_DELAY", "later", "0 or more"),
+        ("FAKESTORE_RUN_RETRIES", "-1", "whole number from 0 to 100"),
+        ("FAKESTORE_RUN_RETRY_DELAY", "later", "from 0 to 86400"),
         ("FAKESTORE_CARTS_SCHEDULE_CRON", "every day", "a cron expression of five fields"),
         ("FAKESTORE_SNAPSHOTS_SCHEDULE_CRON", "61 * * * *", "a cron expression of five fields"),
         ("FAKESTORE_SCHEDULE_TIMEZONE", "Mars/Olympus", "an IANA time zone"),
-        ("FAKESTORE_CARTS_LOOKBACK_DAYS", "-2", "whole number of 0 or more"),
-        ("FAKESTORE_CARTS_SENSOR_INTERVAL", "0", "whole number of 1 or more"),
-        ("FAKESTORE_AUTOMATION_INTERVAL", "fast", "whole number of 1 or more"),
+        ("FAKESTORE_CARTS_LOOKBACK_DAYS", "-2", "whole number from 0 to 3650"),
+        # a timedelta of that many days overflows: the schedule would fail at every tick
+        ("FAKESTORE_CARTS_LOOKBACK_DAYS", "99999999999", "whole number from 0 to 3650"),
+        ("FAKESTORE_CARTS_SENSOR_INTERVAL", "0", "whole number from 1 to 86400"),
+        ("FAKESTORE_AUTOMATION_INTERVAL", "fast", "whole number from 1 to 86400"),
         ("FAKESTORE_FAILURE_WEBHOOK_URL", "hooks.example.com", "must be an http(s) URL"),
     ],
 )
@@ -93,3 +102,22 @@ def test_the_error_share_may_not_be_below_the_warning_share() -> None:
             {"FAKESTORE_REJECTED_SHARE_WARN": "0.3", "FAKESTORE_REJECTED_SHARE_ERROR": "0.1"}
         )
     assert load_settings({"FAKESTORE_REJECTED_SHARE_WARN": "0.3"}).rejected_share_error == 0.3
+
+
+def test_the_range_ends_are_accepted_and_today_bounds_the_carts_start() -> None:
+    today = date(2026, 11, 23)
+    settings = load_settings(
+        {
+            "FAKESTORE_CARTS_START": "2026-11-23",
+            "FAKESTORE_CARTS_LOOKBACK_DAYS": "3650",
+            "FAKESTORE_API_MAX_ATTEMPTS": "100",
+            "FAKESTORE_RUN_RETRIES": "0",
+            "FAKESTORE_RUN_RETRY_DELAY": "86400",
+        },
+        today=today,
+    )
+    assert settings.carts_start == today
+    assert (settings.carts_lookback_days, settings.api_max_attempts) == (3650, 100)
+    assert (settings.run_retries, settings.run_retry_delay) == (0, 86400.0)
+    with pytest.raises(SettingsError, match=r"from 1970-01-01 to today \(2026-11-23\)"):
+        load_settings({"FAKESTORE_CARTS_START": "2026-11-24"}, today=today)

@@ -61,6 +61,17 @@ def test_a_failed_build_is_summed_up_by_its_failing_nodes() -> None:
     )
 
 
+def test_a_build_that_died_before_its_results_is_summed_up_by_what_dbt_logged() -> None:
+    logged = ["Encountered an error:\nDatabase Error\n  the database system is shutting down\n  "]
+    assert dbt_failure_summary(None, logged) == (
+        "dbt build failed before writing its results: Encountered an error: Database Error"
+        " the database system is shutting down"
+    )
+    assert dbt_failure_summary(None) == (
+        "dbt build failed before writing its results: see the dbt log in the run's compute logs"
+    )
+
+
 def test_a_test_that_did_not_pass_is_described_by_its_stored_rows_values_quoted() -> None:
     rows = [{"value_field": "toys", "n_records": 3}, {"value_field": "garden", "n_records": 1}]
     assert describe_failing_rows("audit.known_product_category", 2, rows) == (

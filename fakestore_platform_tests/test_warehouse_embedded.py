@@ -40,6 +40,16 @@ def test_the_server_is_started_queried_stopped_and_reused_with_its_data(tmp_path
     server.stop()
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root runs the server as another user")
+def test_the_server_stops_after_a_parent_directory_was_made_private(tmp_path: Path) -> None:
+    """As root the server runs as its own user; pytest makes its temp root private at each start."""
+    server = EmbeddedPostgres(tmp_path / "private" / "postgres")
+    server.start()
+    (tmp_path / "private").chmod(0o700)
+    assert server.stop() is True
+    assert server.running_url() is None
+
+
 def test_the_embedded_server_holds_the_warehouse_and_dagster_databases(databases) -> None:
     for url, name in [(databases.warehouse, "warehouse"), (databases.dagster, "dagster")]:
         with connect(url) as conn:

@@ -25,6 +25,7 @@ from fakestore_platform.bronze.partitions import carts_partitions
 from fakestore_platform.bronze.tables import REJECTED_TABLE, table
 from fakestore_platform.errors import FakestoreError
 from fakestore_platform.settings import current_settings
+from fakestore_platform.warehouse.connection import warehouse_errors
 from fakestore_platform.warehouse.resource import WAREHOUSE_POOL, Warehouse
 
 PREVIEW_ROWS = 5
@@ -88,21 +89,26 @@ def _ingestion(
     partitions: tuple[date, date] | None = None,
 ) -> Iterator[tuple[FakeStoreClient, psycopg.Connection, IngestionProgress]]:
     """The API client and the load's connection, the attempt audited on a connection of its own,
-    and any platform error turned into one clear failure that is retried only if it may pass."""
+    and any platform or database error turned into one clear failure that is retried only if it
+    may pass (a lost connection may, a refused statement cannot)."""
     try:
         with (
+            warehouse_errors(),
             warehouse.connect() as audit_conn,
             warehouse.connect() as load_conn,
             fakestore_api.open_client() as client,
         ):
             audit_conn.autocommit = True
-            with audited_ingestion(
-                audit_conn,
-                run_id=context.run.run_id,
-                asset=context.asset_key.to_user_string(),
-                attempt=context.retry_number + 1,
-                partitions=partitions,
-            ) as progress:
+            with (
+                audited_ingestion(
+                    audit_conn,
+                    run_id=context.run.run_id,
+                    asset=context.asset_key.to_user_string(),
+                    attempt=context.retry_number + 1,
+                    partitions=partitions,
+                ) as progress,
+                warehouse_errors(),  # inside the audit, so its row says the same one line
+            ):
                 progress.client = client
                 yield client, load_conn, progress
     except FakestoreError as exc:

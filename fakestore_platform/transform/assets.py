@@ -6,7 +6,7 @@ run for some days rebuilds only those days; the other models are built whole.
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Any
@@ -18,6 +18,7 @@ from fakestore_platform.bronze.partitions import carts_partitions
 from fakestore_platform.transform.failing_rows import with_failing_rows
 from fakestore_platform.transform.project import dbt_project
 from fakestore_platform.transform.translator import FakestoreDbtTranslator
+from fakestore_platform.warehouse.connection import warehouse_errors
 from fakestore_platform.warehouse.resource import WAREHOUSE_POOL, Warehouse
 from fakestore_platform.warehouse.roles import ensure_reader_role
 
@@ -49,14 +50,36 @@ def window_environment(window: dict[str, str] | None) -> Iterator[None]:
                 os.environ[name] = value
 
 
-def dbt_failure_summary(run_results: dict[str, Any]) -> str:
-    """One line naming each model that errored and each test that failed, with dbt's own message."""
+SEE_THE_LOG = "see the dbt log in the run's compute logs"
+
+
+def _one_line(text: object) -> str:
+    return " ".join(str(text).split())
+
+
+def dbt_failure_summary(run_results: dict[str, Any] | None, errors: Sequence[str] = ()) -> str:
+    """One line naming each model that errored and each test that failed, with dbt's own message;
+    when dbt died before writing its results (its database lost, say), the errors it logged."""
     failed = [
-        f"{result['unique_id'].split('.')[2]} ({result['status']}): {' '.join(str(result['message']).split())}"
-        for result in run_results.get("results", [])
+        f"{result['unique_id'].split('.')[2]} ({result['status']}): {_one_line(result['message'])}"
+        for result in (run_results or {}).get("results", [])
         if result["status"] in {"error", "fail", "runtime error"}
     ]
-    return "dbt build failed: " + ("; ".join(failed) or "see the dbt log in the run's compute logs")
+    said = "; ".join(failed or [_one_line(error) for error in errors]) or SEE_THE_LOG
+    when = " before writing its results" if run_results is None else ""
+    return f"dbt build failed{when}: {said}"
+
+
+def _run_results(invocation: DbtCliInvocation) -> dict[str, Any] | None:
+    try:
+        return invocation.get_artifact("run_results.json")
+    except FileNotFoundError:  # dbt ended before writing it
+        return None
+
+
+def _logged_errors(invocation: DbtCliInvocation) -> list[str]:
+    """The messages dbt logged at level error, as dagster-dbt collected them from its output."""
+    return list(getattr(invocation, "_error_messages", []))
 
 
 PARTIAL_PARSE = "partial_parse.msgpack"
@@ -84,14 +107,14 @@ def _dbt_build(
     # dbt reads its connection from env vars only and DbtCliResource passes on os.environ: the
     # run worker resolves the warehouse (starting the embedded server if needed) and exports it.
     os.environ.update(warehouse.dbt_env())
-    with warehouse.connect() as conn:
+    with warehouse_errors(), warehouse.connect() as conn:
         ensure_reader_role(conn, warehouse.reader_password)
     with window_environment(window):
         invocation = dbt.cli(["build"], context=context, raise_on_error=False)
     yield from with_failing_rows(invocation.stream(), invocation.manifest, warehouse)
     if not invocation.is_successful():
         raise dg.Failure(
-            description=dbt_failure_summary(invocation.get_artifact("run_results.json")),
+            description=dbt_failure_summary(_run_results(invocation), _logged_errors(invocation)),
             allow_retries=False,
         )
     keep_parse_for_next_builds(invocation)

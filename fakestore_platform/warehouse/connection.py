@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
@@ -39,6 +41,39 @@ def connect(url: str, **kwargs: object) -> psycopg.Connection:
         raise WarehouseError(
             f"cannot connect to the warehouse at {redact_url(url)}: {reason}", retryable=True
         ) from exc
+
+
+# SQLSTATE classes of a connection the server dropped or refused: 08 (connection exception), 57P
+# (operator intervention: shutdown, crash, not yet accepting connections).
+CONNECTION_LOST_STATES = ("08", "57P")
+
+
+def connection_lost(exc: psycopg.Error) -> bool:
+    """Whether the connection itself failed (the server stopped, the network dropped), rather than
+    a statement: what a retry may get past once the server is back."""
+    if exc.sqlstate is None:
+        return isinstance(exc, psycopg.OperationalError)
+    return exc.sqlstate.startswith(CONNECTION_LOST_STATES)
+
+
+def describe_database_error(exc: psycopg.Error) -> str:
+    """One line: what the server said (its primary message and detail, without the query excerpt
+    psycopg appends), or that the connection was lost."""
+    said = [exc.diag.message_primary, exc.diag.message_detail]
+    reason = " ".join(" ".join(part or "" for part in said).split()) or " ".join(str(exc).split())
+    reason = reason or type(exc).__name__
+    if connection_lost(exc):
+        return f"lost the connection to the warehouse: {reason}"
+    return f"the warehouse refused a statement ({type(exc).__name__}): {reason}"
+
+
+@contextmanager
+def warehouse_errors() -> Iterator[None]:
+    """psycopg's errors as WarehouseError, one line each; retryable when the connection was lost."""
+    try:
+        yield
+    except psycopg.Error as exc:
+        raise WarehouseError(describe_database_error(exc), retryable=connection_lost(exc)) from exc
 
 
 def ensure_database(url: str) -> None:

@@ -66,8 +66,14 @@ class EmbeddedPostgres:
         if self.running_url() is None:
             return False
         pgserver = _pgserver()
-        # As root, pgserver runs the server as the data directory's owner, a dedicated system user.
+        # As root, pgserver runs the server as the data directory's owner, a dedicated system user,
+        # who must still reach the directory: pgserver opens its parents to it when it starts, but
+        # another program may have closed one since (pytest makes its temp root private at start).
         user = self.pgdata.owner() if os.geteuid() == 0 else None
+        if user is not None:
+            from pgserver.utils import ensure_prefix_permissions
+
+            ensure_prefix_permissions(self.pgdata)
         try:
             pgserver.pg_ctl(
                 ["-w", "-t", str(STOP_TIMEOUT_SECONDS), "-m", "fast", "stop"],
