@@ -9,22 +9,18 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Iterator
 
 import psycopg
 import pytest
 
 from fakestore_platform.bronze.audit import ABANDONED, audited_ingestion
-from fakestore_platform.warehouse.connection import connect, ensure_database, with_database
+from fakestore_platform.warehouse.connection import connect
+from fakestore_platform_tests.scratch_warehouse import fresh_database
 
 
 @pytest.fixture
-def audit_url(databases) -> Iterator[str]:
-    url = with_database(databases.warehouse, "audit_test")
-    ensure_database(url)
-    with connect(url, autocommit=True) as conn:
-        conn.execute("drop schema if exists audit cascade")
-    yield url
+def audit_url(databases) -> str:
+    return fresh_database(databases, "audit_test")
 
 
 def start_attempt_in_a_process(url: str, run_id: str) -> subprocess.Popen:
