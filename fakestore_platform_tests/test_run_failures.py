@@ -1,6 +1,7 @@
 """Every failed run lands in audit.run_failures with its cause and, when a webhook is configured, in
 a real HTTP server on loopback: a run the daemon launched through the run-failure sensor, a run of
-`fakestore-platform materialize` (which no daemon sees) by materialize itself; once either way."""
+`fakestore-platform materialize` or `demo` (which no daemon sees) by materialize itself; once
+either way."""
 
 import json
 import socket
@@ -14,6 +15,7 @@ import pytest
 from fakestore_platform.api.resource import FakeStoreApi
 from fakestore_platform.automation.run_failures import FailureWebhook, record_run_failures
 from fakestore_platform.bronze.assets import bronze_products
+from fakestore_platform.bronze.tables import ensure_bronze_tables
 from fakestore_platform.warehouse.resource import Warehouse
 from fakestore_platform_tests.scratch_warehouse import (
     cli,
@@ -181,6 +183,30 @@ def test_a_run_of_materialize_is_recorded_and_posted_with_the_cause_it_printed(
     assert status == "delivered (HTTP 200)"
     (posted,) = webhook.received
     assert (posted["run_id"], posted["error"]) == (run_id, error)
+
+
+def test_a_failed_run_of_the_demo_is_recorded_and_posted_too(
+    scratch_warehouse, local_api, webhook
+) -> None:
+    with scratch_warehouse.connect() as conn:
+        ensure_bronze_tables(conn)  # then without a column the carts load writes
+        conn.execute("alter table bronze.carts rename column source_url to source_url_renamed")
+    line = one_error_line(
+        cli(
+            "demo",
+            env={
+                "FAKESTORE_WAREHOUSE_URL": scratch_warehouse.url,
+                "FAKESTORE_API_URL": local_api,
+                "FAKESTORE_FAILURE_WEBHOOK_URL": webhook.url,
+            },
+        )
+    )
+    run_id = failed_run_id(line)
+    ((job_name, _, error, status),) = recorded(scratch_warehouse, run_id)
+    assert job_name == "materialize_everything"
+    assert error.startswith("bronze__carts: the warehouse refused a statement (UndefinedColumn)")
+    assert line.endswith(f"failed: {error}") and status == "delivered (HTTP 200)"
+    assert [posted["run_id"] for posted in webhook.received] == [run_id]
 
 
 def test_a_run_of_materialize_that_a_daemon_beside_it_senses_too_is_recorded_once(
