@@ -145,6 +145,7 @@ def _run_materialize(args: argparse.Namespace) -> None:
     os.environ.update(PLAIN_LOG_ENVIRONMENT)
     outcome = materialize(args.select, partitions, settings.run_logs)
     if not outcome.success:
+        print(f"Log of the run (dbt, Dagster): {outcome.log_file}", flush=True)
         raise FakestoreError(outcome.failure_line())
     checks = outcome.check_evaluations
     print(

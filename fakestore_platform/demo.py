@@ -126,6 +126,7 @@ def run_demo(settings: Settings, fault_rate: float = 0.0, fault_seed: int = 0) -
         )
         outcome = materialize("*", (first, last), settings.run_logs)
     if not outcome.success:
+        print(f"Log of the run (dbt, Dagster): {outcome.log_file}", flush=True)
         raise FakestoreError(outcome.failure_line())
     _report_warehouse(urls)
     _report_checks(outcome.check_evaluations)

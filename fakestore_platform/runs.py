@@ -48,8 +48,7 @@ class RunOutcome:
 
     def failure_line(self) -> str:
         """The run's failure as the one line a command ends with."""
-        log = f" (log: {self.log_file})" if self.log_file else ""
-        return f"run {self.run_id} failed: " + "; ".join(self.failures) + log
+        return f"run {self.run_id} failed: " + "; ".join(self.failures)
 
 
 def _partition_day(raw: str, settings: Settings, today: date) -> date:
