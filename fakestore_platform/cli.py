@@ -65,8 +65,8 @@ def _seconds(raw: str) -> float:
 
 
 def _run_api(args: argparse.Namespace) -> None:
-    from fakestore_platform.api.emulator import EmulatorConfig, FaultConfig, serve_forever
-    from fakestore_platform.api.emulator.faults import RECORD_FAULTS, TRANSPORT_FAULTS
+    from fakestore_devtools.emulator import EmulatorConfig, FaultConfig, serve_forever
+    from fakestore_devtools.emulator.faults import RECORD_FAULTS, TRANSPORT_FAULTS
 
     config = EmulatorConfig(
         products=args.products,
@@ -161,7 +161,7 @@ def _run_materialize(args: argparse.Namespace) -> None:
 
 
 def _run_docs(args: argparse.Namespace) -> None:
-    from fakestore_platform.transform.docs import docs_server, generate_docs
+    from fakestore_platform.docs import docs_server, generate_docs
 
     target = generate_docs(load_settings())
     print(f"dbt docs: {target / 'index.html'}")
@@ -190,8 +190,8 @@ def _run_dev(args: argparse.Namespace) -> None:
 
 
 def _run_bench(args: argparse.Namespace) -> None:
-    from fakestore_platform.bench.environment import StoreSize
-    from fakestore_platform.bench.run import run_benchmark
+    from fakestore_devtools.bench.environment import StoreSize
+    from fakestore_devtools.bench.run import run_benchmark
 
     run_benchmark(StoreSize(carts=args.carts, days=args.days), args.repeat, args.report)
 

@@ -4,25 +4,25 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from fakestore_platform.api.resource import FakeStoreApi
-from fakestore_platform.automation.conditions import dbt_follows_bronze
-from fakestore_platform.automation.new_carts import new_carts
-from fakestore_platform.automation.run_failures import FailureWebhook, record_run_failures
-from fakestore_platform.automation.schedules import daily_carts, daily_snapshots
-from fakestore_platform.bronze.assets import bronze_carts, bronze_products, bronze_users
-from fakestore_platform.bronze.checks import bronze_checks
-from fakestore_platform.checks.reconciliation import reconciliation_checks
-from fakestore_platform.jobs import (
+from fakestore_platform.defs.automation.dbt_follows_bronze import dbt_follows_bronze
+from fakestore_platform.defs.automation.jobs import (
     all_assets_job,
     asset_checks_job,
     bronze_carts_job,
     bronze_snapshots_job,
 )
-from fakestore_platform.settings import current_settings
-from fakestore_platform.transform.assets import (
+from fakestore_platform.defs.automation.new_carts import new_carts
+from fakestore_platform.defs.automation.run_failures import FailureWebhook, record_run_failures
+from fakestore_platform.defs.automation.schedules import daily_carts, daily_snapshots
+from fakestore_platform.defs.ingest.assets import bronze_carts, bronze_products, bronze_users
+from fakestore_platform.defs.ingest.checks import bronze_checks
+from fakestore_platform.defs.quality.reconciliation import reconciliation_checks
+from fakestore_platform.defs.transform.assets import (
     fakestore_dbt_models,
     fakestore_dbt_partitioned_facts,
 )
-from fakestore_platform.transform.project import DBT_EXECUTABLE, dbt_project
+from fakestore_platform.defs.transform.project import DBT_EXECUTABLE, dbt_project
+from fakestore_platform.settings import current_settings
 from fakestore_platform.warehouse.resource import Warehouse
 
 settings = current_settings()

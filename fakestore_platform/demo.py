@@ -8,14 +8,14 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, timedelta
 
-from fakestore_platform.api.emulator import (
+from fakestore_devtools.emulator import (
     EmulatorConfig,
     FaultConfig,
     serve_in_background,
     serve_with_faults,
 )
 from fakestore_platform.api.resource import FakeStoreApi
-from fakestore_platform.bronze.records import cart_day
+from fakestore_platform.defs.ingest.records import cart_day
 from fakestore_platform.errors import FakestoreError
 from fakestore_platform.instance import dagster_environment
 from fakestore_platform.redaction import redact_url

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import FrameType
 
-from fakestore_platform.api.emulator import EmulatorConfig, serve_in_background
+from fakestore_devtools.emulator import EmulatorConfig, serve_in_background
 from fakestore_platform.instance import dagster_environment
 from fakestore_platform.redaction import redact_url
 from fakestore_platform.settings import Settings

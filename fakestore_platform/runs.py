@@ -133,7 +133,7 @@ def _record_failure(instance: Any, run_id: str, resources: dict[str, Any]) -> li
     for the daemon's runs (which never sees this process's); its causes, one line per failed step."""
     import dagster as dg
 
-    from fakestore_platform.automation.run_failures import record_run_failure, run_failure
+    from fakestore_platform.defs.automation.run_failures import record_run_failure, run_failure
 
     failure = run_failure(instance, instance.get_run_by_id(run_id))
     try:

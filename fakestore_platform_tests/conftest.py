@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from fakestore_platform.api.emulator import EmulatorConfig, serve_in_background
+from fakestore_devtools.emulator import EmulatorConfig, serve_in_background
 from fakestore_platform.instance import dagster_environment
 from fakestore_platform.settings import Settings, current_settings, load_settings
 from fakestore_platform.warehouse.connection import DatabaseUrls, database_urls

@@ -13,7 +13,7 @@ import httpx
 import orjson
 import pytest
 
-from fakestore_platform.api.emulator import EmulatorConfig, FakeStoreDataset, serve_in_background
+from fakestore_devtools.emulator import EmulatorConfig, FakeStoreDataset, serve_in_background
 
 TYPOGRAPHIC = "[\u2019\u201c\u201d\u2013]"  # the API's curly quotes and en dash
 BUSY = EmulatorConfig(products=200, users=50, carts=2500, days=10)

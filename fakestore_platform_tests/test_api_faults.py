@@ -16,14 +16,14 @@ import httpx
 import orjson
 import pytest
 
-from fakestore_platform.api.client import FakeStoreClient, RetryPolicy
-from fakestore_platform.api.emulator import (
+from fakestore_devtools.emulator import (
     EmulatorConfig,
     FaultConfig,
     FaultyServer,
     serve_in_background,
     serve_with_faults,
 )
+from fakestore_platform.api.client import FakeStoreClient, RetryPolicy
 from fakestore_platform.api.models import Entity, validate_records
 from fakestore_platform.cli import main
 

@@ -5,7 +5,7 @@ import orjson
 import pytest
 
 from fakestore_platform.api.models import may_hold_nul, validate_records
-from fakestore_platform.bronze.records import cart_day
+from fakestore_platform.defs.ingest.records import cart_day
 from fakestore_platform_tests.samples import CART, PRODUCT, USER, WHOLE_PRICE_PRODUCT
 
 

@@ -13,7 +13,7 @@ import time
 import psycopg
 import pytest
 
-from fakestore_platform.bronze.audit import ABANDONED, audited_ingestion
+from fakestore_platform.defs.ingest.audit import ABANDONED, audited_ingestion
 from fakestore_platform.warehouse.connection import connect
 from fakestore_platform_tests.scratch_warehouse import fresh_database
 
@@ -27,7 +27,7 @@ def start_attempt_in_a_process(url: str, run_id: str) -> subprocess.Popen:
     """A process running one audited attempt that never finishes (until it is killed)."""
     code = textwrap.dedent(f"""
         import time
-        from fakestore_platform.bronze.audit import audited_ingestion
+        from fakestore_platform.defs.ingest.audit import audited_ingestion
         from fakestore_platform.warehouse.connection import connect
         with connect({url!r}, autocommit=True) as conn:
             with audited_ingestion(conn, run_id={run_id!r}, asset="bronze/carts", attempt=1):

@@ -9,9 +9,9 @@ import psycopg
 import pytest
 
 from fakestore_platform.api.models import validate_records
-from fakestore_platform.bronze.load import replacing_cart_partitions
-from fakestore_platform.bronze.records import Lineage, payload_line
-from fakestore_platform.bronze.tables import LINEAGE_COLUMNS, ensure_bronze_tables, table
+from fakestore_platform.defs.ingest.load import replacing_cart_partitions
+from fakestore_platform.defs.ingest.records import Lineage, payload_line
+from fakestore_platform.defs.ingest.tables import LINEAGE_COLUMNS, ensure_bronze_tables, table
 from fakestore_platform.warehouse.connection import connect, ensure_database, with_database
 from fakestore_platform.warehouse.copy import copy_lines
 from fakestore_platform_tests.samples import CART

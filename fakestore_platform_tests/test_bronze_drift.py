@@ -10,8 +10,8 @@ import psycopg
 import pytest
 
 from fakestore_platform.api.models import Cart, Product, User, validate_records
-from fakestore_platform.bronze.drift import DriftCounter, drift_check_result, model_shape
-from fakestore_platform.bronze.load import bronze_transaction, replacing_cart_partitions
+from fakestore_platform.defs.ingest.drift import DriftCounter, drift_check_result, model_shape
+from fakestore_platform.defs.ingest.load import bronze_transaction, replacing_cart_partitions
 from fakestore_platform.warehouse.connection import connect, ensure_database, with_database
 from fakestore_platform_tests.samples import CART, PRODUCT, USER
 

@@ -13,14 +13,14 @@ import pytest
 
 from fakestore_platform.api.client import FakeStoreClient
 from fakestore_platform.api.models import validate_records
-from fakestore_platform.bronze.checks import rejected_share_severity
-from fakestore_platform.bronze.load import (
+from fakestore_platform.defs.ingest.checks import rejected_share_severity
+from fakestore_platform.defs.ingest.load import (
     bronze_transaction,
     replacing_cart_partitions,
     request_windows,
     write_cart_partitions,
 )
-from fakestore_platform.bronze.tables import ensure_bronze_tables
+from fakestore_platform.defs.ingest.tables import ensure_bronze_tables
 from fakestore_platform.errors import FakeStoreApiError
 from fakestore_platform.warehouse.connection import connect, ensure_database, with_database
 from fakestore_platform_tests.samples import CART, PRODUCT, USER

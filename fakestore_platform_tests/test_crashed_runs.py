@@ -19,8 +19,8 @@ import dagster as dg
 import psutil
 import pytest
 
-from fakestore_platform.api.emulator import EmulatorConfig, serve_in_background
-from fakestore_platform.bronze.audit import ABANDONED
+from fakestore_devtools.emulator import EmulatorConfig, serve_in_background
+from fakestore_platform.defs.ingest.audit import ABANDONED
 from fakestore_platform.instance import dagster_environment
 from fakestore_platform.run_workers import HOST_TAG, logged_worker
 from fakestore_platform.settings import current_settings, load_settings

@@ -13,7 +13,7 @@ import dagster as dg
 import httpx
 import pytest
 
-from fakestore_platform.api.emulator import EmulatorConfig, GrowingServer, serve_growing
+from fakestore_devtools.emulator import EmulatorConfig, GrowingServer, serve_growing
 from fakestore_platform.instance import dagster_environment
 from fakestore_platform.settings import current_settings, load_settings
 from fakestore_platform.warehouse.connection import DatabaseUrls, connect, database_urls

@@ -14,8 +14,8 @@ from datetime import date, timedelta
 import psutil
 import pytest
 
-from fakestore_platform.api.emulator import FakeStoreDataset
-from fakestore_platform.bronze.records import cart_day
+from fakestore_devtools.emulator import FakeStoreDataset
+from fakestore_platform.defs.ingest.records import cart_day
 from fakestore_platform.dev import STOP_SECONDS, recent_store
 from fakestore_platform_tests.dev_server import CLI, REPO, free_port, wait_until_serving
 

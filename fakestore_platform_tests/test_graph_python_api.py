@@ -13,7 +13,7 @@ import httpx
 import psycopg
 import pytest
 
-from fakestore_platform.checks.reconciliation import facts_reconcile_with_bronze
+from fakestore_platform.defs.quality.reconciliation import facts_reconcile_with_bronze
 from fakestore_platform.runs import RunOutcome, materialize
 from fakestore_platform.warehouse.connection import connect
 from fakestore_platform.warehouse.resource import Warehouse

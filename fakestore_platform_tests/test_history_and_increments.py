@@ -9,7 +9,7 @@ from decimal import Decimal
 import psycopg
 import pytest
 
-from fakestore_platform.api.emulator import EmulatorConfig, serve_in_background
+from fakestore_devtools.emulator import EmulatorConfig, serve_in_background
 from fakestore_platform.warehouse.connection import connect
 from fakestore_platform_tests.scratch_warehouse import fresh_database, materialize
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from fakestore_platform.transform.project import dbt_project
+from fakestore_platform.defs.transform.project import dbt_project
 from fakestore_platform.warehouse.connection import connect
 from fakestore_platform_tests.samples import CART, PRODUCT, USER, WHOLE_PRICE_PRODUCT
 from fakestore_platform_tests.scratch_warehouse import fresh_database, materialize

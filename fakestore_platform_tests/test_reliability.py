@@ -22,14 +22,14 @@ from urllib.parse import urlsplit
 import dagster as dg
 import pytest
 
-from fakestore_platform.api.emulator import (
+from fakestore_devtools.emulator import (
     EmulatorConfig,
     FaultConfig,
     serve_in_background,
     serve_with_faults,
 )
-from fakestore_platform.bronze.load import CARTS_REQUEST_DAYS
 from fakestore_platform.cli import printed_run_id
+from fakestore_platform.defs.ingest.load import CARTS_REQUEST_DAYS
 from fakestore_platform.warehouse.connection import connect, with_database
 from fakestore_platform_tests.scratch_warehouse import fresh_database
 

@@ -13,9 +13,9 @@ import dagster as dg
 import pytest
 
 from fakestore_platform.api.resource import FakeStoreApi
-from fakestore_platform.automation.run_failures import FailureWebhook, record_run_failures
-from fakestore_platform.bronze.assets import bronze_products
-from fakestore_platform.bronze.tables import ensure_bronze_tables
+from fakestore_platform.defs.automation.run_failures import FailureWebhook, record_run_failures
+from fakestore_platform.defs.ingest.assets import bronze_products
+from fakestore_platform.defs.ingest.tables import ensure_bronze_tables
 from fakestore_platform.warehouse.resource import Warehouse
 from fakestore_platform_tests.scratch_warehouse import (
     cli,

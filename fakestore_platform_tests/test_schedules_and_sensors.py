@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 import pytest
 
-from fakestore_platform.api.emulator import EmulatorConfig, serve_growing
+from fakestore_devtools.emulator import EmulatorConfig, serve_growing
 from fakestore_platform.api.resource import FakeStoreApi
-from fakestore_platform.automation.new_carts import new_carts
-from fakestore_platform.automation.schedules import daily_carts, daily_snapshots
-from fakestore_platform.bronze.assets import BRONZE_CARTS
+from fakestore_platform.defs.automation.new_carts import new_carts
+from fakestore_platform.defs.automation.schedules import daily_carts, daily_snapshots
+from fakestore_platform.defs.ingest.assets import BRONZE_CARTS
 from fakestore_platform.settings import current_settings
 
 RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"

@@ -3,12 +3,12 @@
 import os
 from datetime import date
 
-from fakestore_platform.transform.assets import (
+from fakestore_platform.defs.transform.assets import (
     dbt_failure_summary,
     partition_window,
     window_environment,
 )
-from fakestore_platform.transform.failing_rows import describe_failing_rows, stored_failures
+from fakestore_platform.defs.transform.failing_rows import describe_failing_rows, stored_failures
 
 
 def test_a_partition_window_becomes_inclusive_min_and_max_dates() -> None:

@@ -9,7 +9,7 @@ import dagster as dg
 import pytest
 from dagster_dbt.asset_utils import DAGSTER_DBT_UNIQUE_ID_METADATA_KEY
 
-from fakestore_platform.transform.project import dbt_project
+from fakestore_platform.defs.transform.project import dbt_project
 
 BRONZE_CARTS = dg.AssetKey(["bronze", "carts"])
 FACTS = [dg.AssetKey(["core", "fact_cart_items"]), dg.AssetKey(["core", "fact_carts"])]

@@ -10,8 +10,8 @@ from typing import Any
 import dagster as dg
 import pytest
 
-from fakestore_platform.checks.reconciliation import MART_TOTALS
 from fakestore_platform.cli import printed_run_id
+from fakestore_platform.defs.quality.reconciliation import MART_TOTALS
 from fakestore_platform.warehouse.connection import connect
 from fakestore_platform_tests.expectations import CENT
 from fakestore_platform_tests.samples import CART, PRODUCT, USER, WHOLE_PRICE_PRODUCT

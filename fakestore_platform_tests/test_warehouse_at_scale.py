@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from fakestore_platform.api.emulator import EmulatorConfig, serve_in_background
+from fakestore_devtools.emulator import EmulatorConfig, serve_in_background
 from fakestore_platform.warehouse.connection import connect
 from fakestore_platform_tests.expectations import ApiData, sold_lines, totals_by
 from fakestore_platform_tests.scratch_warehouse import fresh_database, materialize

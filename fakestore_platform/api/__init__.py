@@ -1,1 +1,1 @@
-"""The Fake Store API: its records (models), the HTTP client and resource, and a local emulator."""
+"""The Fake Store API: its records (models), the HTTP client and its Dagster resource."""

@@ -1,0 +1,59 @@
+"""The benchmark in order: small history first, then the year, each figure from its own runs."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+
+from fakestore_devtools.bench import figures
+from fakestore_devtools.bench.environment import StoreSize, bench_environment
+from fakestore_devtools.bench.report import Figures, print_table, write_report
+
+
+def run_benchmark(size: StoreSize, repeat: int, report: Path | None) -> Figures:
+    """Measure every figure on a fresh warehouse and local API of `size`; print them and write
+    `report` (Markdown) when given."""
+    home = Path(tempfile.mkdtemp(prefix="fakestore-bench-"))
+    year = (size.start, size.last_day)
+    last = (size.last_day, size.last_day)
+    month = (size.start, min(size.last_day, size.start + timedelta(days=30)))
+    try:
+        with bench_environment(home, size) as bench:
+            # One day of history: the graph built for the last day only, then that day rebuilt.
+            figures.timed_run("*", last)
+            figures.at_rest(bench)
+            daily_1 = figures.median_run_seconds(figures.DAILY_SELECTION, last, repeat)
+            definitions = figures.definitions_load_seconds(bench, repeat)
+            ingest_month = figures.ingest_in_child(bench, month)
+            ingest = figures.ingest_in_child(bench, year)
+            copy_rows, copy_rate = figures.copy_ceiling_rows_per_second(bench)
+            direct_load = figures.direct_load_seconds(bench, year)
+            full = figures.timed_run("*", year)
+            # A year of history: the same day rebuilt again.
+            figures.at_rest(bench)
+            daily_365 = figures.median_run_seconds(figures.DAILY_SELECTION, last, repeat)
+            result = Figures(
+                size=size,
+                repeat=repeat,
+                ingest=ingest,
+                ingest_month=ingest_month,
+                copy_rows=copy_rows,
+                copy_rows_per_second=copy_rate,
+                daily_1=daily_1,
+                daily_365=daily_365,
+                full_graph=full.seconds,
+                full_graph_steps=figures.step_seconds(full.run_id),
+                direct_load=direct_load,
+                dbt_sql=figures.dbt_sql_seconds(full.run_id),
+                python_checks=figures.python_check_seconds(full.run_id),
+                definitions_load=definitions,
+                postgres=figures.server_version(bench),
+            )
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+    print_table(result)
+    if report is not None:
+        write_report(result, report)
+    return result

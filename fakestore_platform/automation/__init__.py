@@ -1,1 +1,0 @@
-"""What runs the graph without anyone clicking: schedules, sensors, automation conditions, freshness."""

@@ -1,1 +1,0 @@
-"""Bronze: one asset per API table, the raw validated payloads with their lineage."""

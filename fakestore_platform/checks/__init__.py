@@ -1,1 +1,0 @@
-"""Checks that span layers: totals reconciled from bronze payloads through core to every mart."""

@@ -1,0 +1,1 @@
+"""What runs the graph without anyone clicking: jobs, schedules and sensors."""

@@ -1,0 +1,1 @@
+"""Quality checks that span layers: totals reconciled from bronze payloads through core to every mart."""

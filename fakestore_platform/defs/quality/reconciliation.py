@@ -1,0 +1,162 @@
+"""Reconciliation: revenue and units agree from bronze payloads to the facts to every mart, and
+staging holds exactly what bronze holds."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import dagster as dg
+from psycopg import sql
+
+from fakestore_platform.defs.ingest.checks import latest_extraction
+from fakestore_platform.warehouse.resource import Warehouse
+from fakestore_platform.warehouse.split import split_rows
+
+FACTS = dg.AssetKey(["core", "fact_cart_items"])
+FACT_TOTALS = "select coalesce(sum(line_revenue), 0), coalesce(sum(quantity), 0)::bigint from core.fact_cart_items"
+DAYS = "between %(first)s and %(last)s"
+
+# Each mart that sums the facts: its revenue and units columns (units None where it has none).
+MART_TOTALS: dict[str, tuple[str, str | None]] = {
+    "mart_sales_overview": ("gross_revenue", "units_sold"),
+    "mart_daily_revenue": ("revenue", "units"),
+    "mart_product_performance": ("revenue", "units"),
+    "mart_category_performance": ("revenue", "units"),
+    "mart_customer_rfm": ("monetary", None),
+    "mart_customer_cohorts": ("revenue", None),
+}
+
+# The first and last day of the latest carts load (valid or rejected rows): the days its run rebuilt.
+LATEST_LOAD_DAYS = sql.SQL(
+    "select min(partition_date), max(partition_date) from ("
+    "select partition_date from bronze.carts where {latest} union all "
+    "select partition_date from bronze.rejected_records where entity = 'carts' and {latest}) as loaded"
+).format(latest=latest_extraction("carts"))
+
+# Straight from the payloads of those days: each cart's latest extracted copy, priced at the
+# product's price in the latest batch extracted at or before the cart's time (the first batch for
+# earlier carts). Split in slices of cart ids run side by side (warehouse.split); they add up.
+BRONZE_TOTALS = sql.SQL(f"""
+with carts as (
+    select distinct on (cart_id) payload
+    from bronze.carts
+    where partition_date {DAYS} and {{slice}}
+    order by cart_id, extracted_at desc
+),
+lines as (
+    select
+        (carts.payload ->> 'date')::timestamptz as ordered_at,
+        (line ->> 'productId')::int as product_id,
+        (line ->> 'quantity')::int as quantity
+    from carts, jsonb_array_elements(carts.payload -> 'products') as line
+),
+priced as (
+    select
+        lines.quantity,
+        coalesce(at_the_time.price, first_seen.price) as price
+    from lines
+    left join lateral (
+        select (payload ->> 'price')::numeric as price from bronze.products
+        where product_id = lines.product_id and extracted_at <= lines.ordered_at
+        order by extracted_at desc limit 1
+    ) as at_the_time on true
+    left join lateral (
+        select (payload ->> 'price')::numeric as price from bronze.products
+        where product_id = lines.product_id
+        order by extracted_at limit 1
+    ) as first_seen on true
+)
+select coalesce(sum(round(quantity * price, 2)), 0), coalesce(sum(quantity), 0)::bigint from priced
+""")
+
+
+def _totals_result(
+    expected: tuple[Decimal, int],
+    actual: tuple[Decimal, int | None],
+    against: str,
+    scope: dict[str, str] | None = None,
+) -> dg.AssetCheckResult:
+    revenue_ok = actual[0] == expected[0]
+    units_ok = actual[1] is None or actual[1] == expected[1]
+    return dg.AssetCheckResult(
+        passed=revenue_ok and units_ok,
+        severity=dg.AssetCheckSeverity.ERROR,
+        metadata={
+            **(scope or {}),
+            "revenue": float(actual[0]),
+            f"revenue_in_{against}": float(expected[0]),
+            **(
+                {"units": actual[1], f"units_in_{against}": expected[1]}
+                if actual[1] is not None
+                else {}
+            ),
+        },
+    )
+
+
+def _mart_check(mart: str, revenue: str, units: str | None) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=dg.AssetKey(["marts", mart]),
+        name="totals_reconcile_with_facts",
+        description=f"Total {revenue}{f' and {units}' if units else ''} equal fact_cart_items' revenue and units.",
+    )
+    def check(warehouse: Warehouse) -> dg.AssetCheckResult:
+        with warehouse.connect() as conn:
+            facts = conn.execute(FACT_TOTALS).fetchone()
+            query = f"select coalesce(sum({revenue}), 0), {f'coalesce(sum({units}), 0)::bigint' if units else 'null'} from marts.{mart}"
+            totals = conn.execute(query).fetchone()
+        return _totals_result(facts, totals, "facts")
+
+    return check
+
+
+@dg.asset_check(
+    asset=FACTS,
+    name="totals_reconcile_with_bronze",
+    description="Over the days of the latest carts load, revenue and units computed straight from the "
+    "bronze payloads, at the price valid when each cart was ordered, equal fact_cart_items'. A daily "
+    "run reconciles its day, a backfill its range: each day is reconciled when it is rebuilt.",
+)
+def facts_reconcile_with_bronze(warehouse: Warehouse) -> dg.AssetCheckResult:
+    with warehouse.connect() as conn:
+        first, last = conn.execute(LATEST_LOAD_DAYS).fetchone()
+        days = {"first": first, "last": last}
+        facts = conn.execute(f"{FACT_TOTALS} where order_date {DAYS}", days).fetchone()
+    slices = split_rows(warehouse.connect, BRONZE_TOTALS, sql.Identifier("cart_id"), days)
+    bronze = (sum(revenue for revenue, _ in slices), sum(units for _, units in slices))
+    return _totals_result(bronze, facts, "bronze", {"first_day": str(first), "last_day": str(last)})
+
+
+# Each staging model over a whole bronze table: the rows bronze holds for it (every snapshot batch of
+# products and users; each cart once, its latest copy).
+STAGING_COUNTS = {
+    "stg_product_batches": "select count(*) from bronze.products",
+    "stg_user_batches": "select count(*) from bronze.users",
+    "stg_carts": "select count(distinct cart_id) from bronze.carts",
+}
+
+
+def _staging_check(model: str, bronze_count: str) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=dg.AssetKey(["staging", model]),
+        name="rows_equal_bronze",
+        description=f"{model} holds one row per record bronze holds for it.",
+    )
+    def check(warehouse: Warehouse) -> dg.AssetCheckResult:
+        with warehouse.connect() as conn:
+            (expected,) = conn.execute(bronze_count).fetchone()
+            (rows,) = conn.execute(f"select count(*) from staging.{model}").fetchone()
+        return dg.AssetCheckResult(
+            passed=rows == expected,
+            severity=dg.AssetCheckSeverity.ERROR,
+            metadata={"rows": rows, "bronze_rows": expected},
+        )
+
+    return check
+
+
+reconciliation_checks = [
+    facts_reconcile_with_bronze,
+    *(_mart_check(mart, revenue, units) for mart, (revenue, units) in MART_TOTALS.items()),
+    *(_staging_check(model, query) for model, query in STAGING_COUNTS.items()),
+]

@@ -1,1 +1,0 @@
-"""dbt: the project, the translator that places its models in the asset graph, the dbt assets."""
