@@ -13,24 +13,21 @@ from pathlib import Path
 
 from fakestore_platform.errors import FakestoreError
 from fakestore_platform.runs import RunInterrupted
-from fakestore_platform.settings import load_settings
+from fakestore_platform.settings import Seconds, Share, WholeNumber, load_settings
 
-
-def _digits(raw: str) -> bool:
-    """Only 0-9: isdigit() alone takes '²', which int() refuses."""
-    return raw.isascii() and raw.isdigit()
+# The arguments read numbers as the settings do; their own bounds, and words, are the command's.
 
 
 def _positive_int(raw: str) -> int:
-    if not _digits(raw) or int(raw) < 1:
+    if (number := WholeNumber(1, sys.maxsize).parse(raw)) is None:
         raise argparse.ArgumentTypeError(f"expected a whole number of 1 or more, got {raw!r}")
-    return int(raw)
+    return number
 
 
 def _non_negative_int(raw: str) -> int:
-    if not _digits(raw):
+    if (number := WholeNumber(0, sys.maxsize).parse(raw)) is None:
         raise argparse.ArgumentTypeError(f"expected a whole number of 0 or more, got {raw!r}")
-    return int(raw)
+    return number
 
 
 def _iso_date(raw: str) -> date:
@@ -41,27 +38,22 @@ def _iso_date(raw: str) -> date:
 
 
 def _port(raw: str) -> int:
-    if not _digits(raw) or not 0 < int(raw) < 65536:
+    if (port := WholeNumber(1, 65535).parse(raw)) is None:
         raise argparse.ArgumentTypeError(f"expected a TCP port from 1 to 65535, got {raw!r}")
-    return int(raw)
+    return port
 
 
 def _share(raw: str) -> float:
-    try:
-        if 0 <= (share := float(raw)) <= 1:
-            return share
-    except ValueError:
-        pass
-    raise argparse.ArgumentTypeError(f"expected a share from 0 to 1, got {raw!r}")
+    if (share := Share().parse(raw)) is None:
+        raise argparse.ArgumentTypeError(f"expected a share from 0 to 1, got {raw!r}")
+    return share
 
 
 def _seconds(raw: str) -> float:
-    try:
-        if 0 <= (seconds := float(raw)) < float("inf"):
-            return seconds
-    except ValueError:
-        pass
-    raise argparse.ArgumentTypeError(f"expected a number of seconds of 0 or more, got {raw!r}")
+    kind = Seconds(allow_zero=True)
+    if (seconds := kind.parse(raw)) is None:
+        raise argparse.ArgumentTypeError(f"expected {kind.expected()}, got {raw!r}")
+    return seconds
 
 
 def _run_api(args: argparse.Namespace) -> None:

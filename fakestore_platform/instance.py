@@ -32,5 +32,9 @@ def dagster_environment(settings: Settings, urls: DatabaseUrls, api_url: str) ->
         # A partition-range run otherwise logs a planned event per asset *and* partition, the
         # unpartitioned assets included: 8,000 inserts before a year's backfill starts.
         PLANNED_EVENTS_AS_SUBSETS: "1",
-        **({"FAKESTORE_WAREHOUSE_URL": settings.warehouse_url} if settings.warehouse_url else {}),
+        **(
+            {"FAKESTORE_WAREHOUSE_URL": settings.warehouse_url.get_secret_value()}
+            if settings.warehouse_url
+            else {}
+        ),
     }

@@ -3,19 +3,34 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from functools import cache, partial
+from functools import cache
 from pathlib import Path
-from typing import TypeVar
+from typing import Annotated, Any
 from urllib.parse import SplitResult, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    Field,
+    GetCoreSchemaHandler,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    field_validator,
+)
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticCustomError, core_schema
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from fakestore_platform.errors import SettingsError
 from fakestore_platform.redaction import redact_url
 
 REAL_API_URL = "https://fakestoreapi.com"
+ENV_PREFIX = "FAKESTORE_"
 
 # The sane ranges of the numbers: a second count of a day at most (a timeout, a delay, a budget), a
 # lookback a daily schedule can compute and reload every day, no carts before the Unix epoch.
@@ -25,34 +40,311 @@ MAX_API_ATTEMPTS = 100
 MAX_RUN_RETRIES = 100
 EARLIEST_CARTS_START = date(1970, 1, 1)
 
-T = TypeVar("T")
+# How hard the API client tries unless told otherwise: the settings' defaults, and the client's.
+DEFAULT_API_CONNECT_TIMEOUT = 5.0
+DEFAULT_API_READ_TIMEOUT = 30.0
+DEFAULT_API_MAX_ATTEMPTS = 5
+DEFAULT_API_RETRY_BUDGET = 60.0
+
+
+def variable_name(field_name: str) -> str:
+    """The environment variable a setting is read from: `api_url` is FAKESTORE_API_URL."""
+    return ENV_PREFIX + field_name.upper()
+
+
+def _refused(message: str) -> PydanticCustomError:
+    # The message travels as context: a template would read braces in the value as placeholders.
+    return PydanticCustomError("fakestore_setting", "{message}", {"message": message})
+
+
+def _utc_today() -> date:
+    return datetime.now(UTC).date()  # the carts partitions are UTC days
 
 
 @dataclass(frozen=True)
-class Settings:
-    """Everything the platform reads from the environment."""
+class _Reading:
+    """What load_settings reads in place of os.environ (tests pass dicts), and which day is today.
+    A context variable carries it: BaseSettings builds itself in __init__, which takes no context."""
 
-    api_url: str
-    api_url_is_default: bool
-    warehouse_url: str | None
-    home: Path
-    api_connect_timeout: float
-    api_read_timeout: float
-    api_max_attempts: int
-    api_retry_budget: float
-    carts_start: date
-    rejected_share_warn: float
-    rejected_share_error: float
-    run_retries: int
-    run_retry_delay: float
-    reader_password: str | None
-    carts_schedule_cron: str
-    snapshots_schedule_cron: str
-    schedule_timezone: str
-    carts_lookback_days: int
-    carts_sensor_interval: int
-    automation_interval: int
-    failure_webhook_url: str | None
+    environ: Mapping[str, str]
+    today: date
+
+
+_reading: ContextVar[_Reading | None] = ContextVar("fakestore_settings_reading", default=None)
+
+
+class _Kind:
+    """A kind of value (seconds, a share, a cron...): one parser and one message for every variable
+    of the kind. As a field's Annotated metadata it validates the variable's text."""
+
+    def parse(self, text: str) -> Any | None:
+        """The value `text` stands for, or None when it is not a value of this kind."""
+        raise NotImplementedError
+
+    def expected(self) -> str:
+        raise NotImplementedError
+
+    def shown(self, text: str) -> str:
+        """The refused text as the message shows it."""
+        return text
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_before_validator_function(self._validate, handler(source))
+
+    def _validate(self, raw: object) -> Any:
+        text = str(raw)
+        value = self.parse(text)
+        if value is None:
+            raise _refused(f"must be {self.expected()}, got {self.shown(text)!r}")
+        return value
+
+
+def _float(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return float("nan")  # fails every range check below
+
+
+@dataclass(frozen=True)
+class Seconds(_Kind):
+    """A duration in seconds, up to a day; zero only when `allow_zero` (a budget, a delay)."""
+
+    allow_zero: bool = False
+
+    def parse(self, text: str) -> float | None:
+        value = _float(text)
+        minimum_ok = value >= 0 if self.allow_zero else value > 0
+        return (
+            value if minimum_ok and value <= MAX_SECONDS else None
+        )  # NaN fails both, inf the second
+
+    def expected(self) -> str:
+        bound = "from 0 to" if self.allow_zero else "greater than 0, up to"
+        return f"a number of seconds {bound} {MAX_SECONDS} (a day)"
+
+
+@dataclass(frozen=True)
+class Share(_Kind):
+    """A share of records, from 0 to 1."""
+
+    def parse(self, text: str) -> float | None:
+        value = _float(text)
+        return value if 0 <= value <= 1 else None
+
+    def expected(self) -> str:
+        return "a share from 0 to 1 (0.05 is 5%)"
+
+
+@dataclass(frozen=True)
+class WholeNumber(_Kind):
+    """A whole number from `minimum` to `maximum`."""
+
+    minimum: int
+    maximum: int
+
+    def parse(self, text: str) -> int | None:
+        # isdigit() alone takes '²' and other digits int() refuses: only 0-9 make a number here,
+        # and few enough of them that int() takes them too (it refuses more than 4,300).
+        digits = text.strip()
+        if not (digits.isascii() and digits.isdigit() and len(digits) < 19):
+            return None
+        number = int(digits)
+        return number if self.minimum <= number <= self.maximum else None
+
+    def expected(self) -> str:
+        return f"a whole number from {self.minimum} to {self.maximum}"
+
+
+@dataclass(frozen=True)
+class Cron(_Kind):
+    """A cron expression of five fields, as Dagster's schedules take it."""
+
+    def parse(self, text: str) -> str | None:
+        from dagster._utils.schedules import is_valid_cron_string  # only when a cron is configured
+
+        return text if is_valid_cron_string(text) else None
+
+    def expected(self) -> str:
+        return "a cron expression of five fields, like '0 6 * * *'"
+
+
+@dataclass(frozen=True)
+class TimeZone(_Kind):
+    """An IANA time zone name."""
+
+    def parse(self, text: str) -> str | None:
+        try:
+            ZoneInfo(text)
+        except (ValueError, ZoneInfoNotFoundError):
+            return None
+        return text
+
+    def expected(self) -> str:
+        return "an IANA time zone like UTC or Europe/Berlin"
+
+
+def _url_parts(text: str) -> SplitResult | None:
+    try:
+        return urlsplit(text)
+    except ValueError:  # a malformed IPv6 host, say
+        return None
+
+
+@dataclass(frozen=True)
+class HttpUrl(_Kind):
+    """An http(s) URL, without its trailing slash; with `secret_path` its path is a credential
+    (a webhook's token). A refused one is shown without its credentials."""
+
+    secret_path: bool = False
+
+    def parse(self, text: str) -> str | None:
+        parts = _url_parts(text)
+        if parts is None or parts.scheme not in {"http", "https"} or not parts.netloc:
+            return None
+        return text.rstrip("/")
+
+    def expected(self) -> str:
+        return "an http(s) URL like https://host.example"
+
+    def shown(self, text: str) -> str:
+        return redact_url(text, secret_path=self.secret_path)
+
+
+@dataclass(frozen=True)
+class PostgresUrl(_Kind):
+    """A postgresql:// URL naming a database. A refused one is shown without its password."""
+
+    def parse(self, text: str) -> str | None:
+        parts = _url_parts(text)
+        if parts is None or parts.scheme not in {"postgresql", "postgres"}:
+            return None
+        return text if parts.path.strip("/") else None
+
+    def expected(self) -> str:
+        return (
+            "a postgresql:// URL naming a database, "
+            "like postgresql://user:password@host:5432/warehouse"
+        )
+
+    def shown(self, text: str) -> str:
+        return redact_url(text)
+
+
+@dataclass(frozen=True)
+class Day(_Kind):
+    """A date from `earliest` to today (UTC, or the day load_settings is given)."""
+
+    earliest: date
+
+    @property
+    def latest(self) -> date:
+        reading = _reading.get()
+        return reading.today if reading else _utc_today()
+
+    def parse(self, text: str) -> date | None:
+        try:
+            day = date.fromisoformat(text)
+        except ValueError:
+            return None
+        return day if self.earliest <= day <= self.latest else None
+
+    def expected(self) -> str:
+        return f"a date like 2020-01-01, from {self.earliest} to today ({self.latest})"
+
+
+class _Variables(PydanticBaseSettingsSource):
+    """Each setting's FAKESTORE_ variable in `environ`: the spaces around a value are not part of
+    it, and a blank one is unset (its default applies)."""
+
+    def __init__(self, settings_cls: type[BaseSettings]) -> None:
+        super().__init__(settings_cls)
+        reading = _reading.get()
+        self.environ = reading.environ if reading else os.environ
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        text = self.environ.get(variable_name(field_name), "").strip()
+        return text or None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        values = {}
+        for name, field in self.settings_cls.model_fields.items():
+            text, _, _ = self.get_field_value(field, name)
+            if text is not None:
+                values[name] = text
+        return values
+
+
+class Settings(BaseSettings):
+    """Everything the platform reads from the environment, one FAKESTORE_ variable per field."""
+
+    # Defaults are trusted as written (validating the crons' would import Dagster for every command).
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, frozen=True, validate_default=False, hide_input_in_errors=True
+    )
+
+    api_url: Annotated[str, HttpUrl()] = REAL_API_URL
+    warehouse_url: Annotated[SecretStr, PostgresUrl()] | None = None
+    home: Path = Field(default=Path(".fakestore"), validate_default=True)
+    api_connect_timeout: Annotated[float, Seconds()] = DEFAULT_API_CONNECT_TIMEOUT
+    api_read_timeout: Annotated[float, Seconds()] = DEFAULT_API_READ_TIMEOUT
+    api_max_attempts: Annotated[int, WholeNumber(1, MAX_API_ATTEMPTS)] = DEFAULT_API_MAX_ATTEMPTS
+    api_retry_budget: Annotated[float, Seconds(allow_zero=True)] = DEFAULT_API_RETRY_BUDGET
+    carts_start: Annotated[date, Day(EARLIEST_CARTS_START)] = date(2020, 1, 1)
+    rejected_share_warn: Annotated[float, Share()] = 0.05
+    # Unset: the warning share, or 0.2 if that is lower.
+    rejected_share_error: Annotated[float, Share()] = Field(default=None, validate_default=True)
+    run_retries: Annotated[int, WholeNumber(0, MAX_RUN_RETRIES)] = 3
+    run_retry_delay: Annotated[float, Seconds(allow_zero=True)] = 10.0
+    reader_password: SecretStr | None = None
+    carts_schedule_cron: Annotated[str, Cron()] = "0 6 * * *"
+    snapshots_schedule_cron: Annotated[str, Cron()] = "0 5 * * *"
+    schedule_timezone: Annotated[str, TimeZone()] = "UTC"
+    carts_lookback_days: Annotated[int, WholeNumber(0, MAX_LOOKBACK_DAYS)] = 2
+    carts_sensor_interval: Annotated[int, WholeNumber(1, MAX_SECONDS)] = 300
+    automation_interval: Annotated[int, WholeNumber(1, MAX_SECONDS)] = 30
+    failure_webhook_url: Annotated[SecretStr, HttpUrl(secret_path=True)] | None = None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return init_settings, _Variables(settings_cls)
+
+    @field_validator("home")
+    @classmethod
+    def _home_is_a_directory(cls, home: Path) -> Path:
+        home = home.expanduser().absolute()
+        if home.exists() and not home.is_dir():
+            raise _refused(f"must be a directory, but {home} is a file")
+        return home
+
+    @field_validator("rejected_share_error", mode="wrap")
+    @classmethod
+    def _error_share_not_below_warn(
+        cls, value: Any, validate: ValidatorFunctionWrapHandler, info: ValidationInfo
+    ) -> float:
+        warn = info.data.get("rejected_share_warn", 0.0)  # absent when refused: that error is first
+        if value is None:
+            return max(warn, 0.2)
+        error = validate(value)
+        if error < warn:
+            raise _refused(
+                f"must be at least {variable_name('rejected_share_warn')} ({warn}), got {error}"
+            )
+        return error
+
+    @property
+    def api_url_is_default(self) -> bool:
+        """No FAKESTORE_API_URL was given: the real API, which the demo replaces by the local one."""
+        return "api_url" not in self.model_fields_set
 
     @property
     def embedded_pgdata(self) -> Path:
@@ -67,112 +359,20 @@ class Settings:
         """Where runs launched from the command line write dbt's and Dagster's logs."""
         return self.home / "logs"
 
-
-def _url_parts(raw: str) -> SplitResult | None:
-    try:
-        return urlsplit(raw)
-    except ValueError:  # a malformed IPv6 host, say
-        return None
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        # The secrets show as '**********' on their own; the API's URL may carry a password too.
+        for name, value in super().__repr_args__():
+            yield name, redact_url(value) if name == "api_url" else value
 
 
-def _http_url(name: str, raw: str, *, secret_path: bool = False) -> str:
-    """An http(s) URL; with `secret_path` its path is a credential (a webhook's token)."""
-    parts = _url_parts(raw)
-    if parts is None or parts.scheme not in {"http", "https"} or not parts.netloc:
-        shown = redact_url(raw, secret_path=secret_path)
-        raise SettingsError(
-            f"{name} must be an http(s) URL like https://host.example, got {shown!r}"
-        )
-    return raw.rstrip("/")
-
-
-def _postgres_url(name: str, raw: str) -> str:
-    parts = _url_parts(raw)
-    if parts is None or parts.scheme not in {"postgresql", "postgres"} or not parts.path.strip("/"):
-        raise SettingsError(
-            f"{name} must be a postgresql:// URL naming a database, "
-            f"like postgresql://user:password@host:5432/warehouse, got {redact_url(raw)!r}"
-        )
-    return raw
-
-
-def _seconds(name: str, raw: str, *, allow_zero: bool = False) -> float:
-    try:
-        value = float(raw)
-    except ValueError:
-        value = float("nan")
-    minimum_ok = value >= 0 if allow_zero else value > 0
-    if not (minimum_ok and value <= MAX_SECONDS):  # NaN fails both, inf the second
-        bound = "from 0 to" if allow_zero else "greater than 0, up to"
-        raise SettingsError(
-            f"{name} must be a number of seconds {bound} {MAX_SECONDS} (a day), got {raw!r}"
-        )
-    return value
-
-
-def _utc_today() -> date:
-    return datetime.now(UTC).date()  # the carts partitions are UTC days
-
-
-def _carts_start(name: str, raw: str, *, today: date) -> date:
-    """A first partition day the partitions can start from: not before 1970, not in the future."""
-    try:
-        day = date.fromisoformat(raw)
-    except ValueError:
-        day = None
-    if day is None or not EARLIEST_CARTS_START <= day <= today:
-        raise SettingsError(
-            f"{name} must be a date like 2020-01-01, from {EARLIEST_CARTS_START} to today"
-            f" ({today}), got {raw!r}"
-        )
-    return day
-
-
-def _share(name: str, raw: str) -> float:
-    try:
-        value = float(raw)
-    except ValueError:
-        value = float("nan")
-    if not 0 <= value <= 1:
-        raise SettingsError(f"{name} must be a share from 0 to 1 (0.05 is 5%), got {raw!r}")
-    return value
-
-
-def _whole_number(name: str, raw: str, *, minimum: int = 1, maximum: int) -> int:
-    # isdigit() alone takes '²' and other digits int() refuses: only 0-9 make a number here, and
-    # few enough of them that int() takes them too (it refuses more than 4,300).
-    digits = raw.strip()
-    number = int(digits) if digits.isascii() and digits.isdigit() and len(digits) < 19 else None
-    if number is None or not minimum <= number <= maximum:
-        raise SettingsError(
-            f"{name} must be a whole number from {minimum} to {maximum}, got {raw!r}"
-        )
-    return number
-
-
-def _cron(name: str, raw: str) -> str:
-    from dagster._utils.schedules import is_valid_cron_string  # only when a cron is configured
-
-    if not is_valid_cron_string(raw):
-        raise SettingsError(
-            f"{name} must be a cron expression of five fields, like '0 6 * * *', got {raw!r}"
-        )
-    return raw
-
-
-def _timezone(name: str, raw: str) -> str:
-    try:
-        ZoneInfo(raw)
-    except (ValueError, ZoneInfoNotFoundError):
-        raise SettingsError(
-            f"{name} must be an IANA time zone like UTC or Europe/Berlin, got {raw!r}"
-        ) from None
-    return raw
-
-
-def _read(env: Mapping[str, str], name: str, parse: Callable[[str, str], T], default: T) -> T:
-    raw = env.get(name, "").strip()
-    return parse(name, raw) if raw else default
+def _one_line(error: ValidationError) -> str:
+    """The first refusal, naming its variable."""
+    first = error.errors(include_url=False, include_input=False)[0]
+    name = variable_name(str(first["loc"][0])) if first["loc"] else "the settings"
+    message = (
+        first["msg"] if first["type"] == "fakestore_setting" else f"is refused: {first['msg']}"
+    )
+    return f"{name} {message}"
 
 
 def load_settings(env: Mapping[str, str] | None = None, today: date | None = None) -> Settings:
@@ -180,65 +380,13 @@ def load_settings(env: Mapping[str, str] | None = None, today: date | None = Non
 
     `today` (UTC) bounds the carts' first day: partitions cannot start in the future.
     """
-    env = os.environ if env is None else env
-    today = today or _utc_today()
-    api_url = _read(env, "FAKESTORE_API_URL", _http_url, None)
-    home = Path(env.get("FAKESTORE_HOME", "").strip() or ".fakestore").expanduser().absolute()
-    if home.exists() and not home.is_dir():
-        raise SettingsError(f"FAKESTORE_HOME must be a directory, but {home} is a file")
-    warn = _read(env, "FAKESTORE_REJECTED_SHARE_WARN", _share, 0.05)
-    error = _read(env, "FAKESTORE_REJECTED_SHARE_ERROR", _share, max(warn, 0.2))
-    if error < warn:
-        raise SettingsError(
-            f"FAKESTORE_REJECTED_SHARE_ERROR must be at least FAKESTORE_REJECTED_SHARE_WARN ({warn}), got {error}"
-        )
-    return Settings(
-        api_url=api_url or REAL_API_URL,
-        api_url_is_default=api_url is None,
-        warehouse_url=_read(env, "FAKESTORE_WAREHOUSE_URL", _postgres_url, None),
-        home=home,
-        api_connect_timeout=_read(env, "FAKESTORE_API_CONNECT_TIMEOUT", _seconds, 5.0),
-        api_read_timeout=_read(env, "FAKESTORE_API_READ_TIMEOUT", _seconds, 30.0),
-        api_max_attempts=_read(
-            env, "FAKESTORE_API_MAX_ATTEMPTS", partial(_whole_number, maximum=MAX_API_ATTEMPTS), 5
-        ),
-        api_retry_budget=_read(
-            env, "FAKESTORE_API_RETRY_BUDGET", partial(_seconds, allow_zero=True), 60.0
-        ),
-        carts_start=_read(
-            env, "FAKESTORE_CARTS_START", partial(_carts_start, today=today), date(2020, 1, 1)
-        ),
-        rejected_share_warn=warn,
-        rejected_share_error=error,
-        run_retries=_read(
-            env,
-            "FAKESTORE_RUN_RETRIES",
-            partial(_whole_number, minimum=0, maximum=MAX_RUN_RETRIES),
-            3,
-        ),
-        run_retry_delay=_read(
-            env, "FAKESTORE_RUN_RETRY_DELAY", partial(_seconds, allow_zero=True), 10.0
-        ),
-        reader_password=env.get("FAKESTORE_READER_PASSWORD") or None,
-        carts_schedule_cron=_read(env, "FAKESTORE_CARTS_SCHEDULE_CRON", _cron, "0 6 * * *"),
-        snapshots_schedule_cron=_read(env, "FAKESTORE_SNAPSHOTS_SCHEDULE_CRON", _cron, "0 5 * * *"),
-        schedule_timezone=_read(env, "FAKESTORE_SCHEDULE_TIMEZONE", _timezone, "UTC"),
-        carts_lookback_days=_read(
-            env,
-            "FAKESTORE_CARTS_LOOKBACK_DAYS",
-            partial(_whole_number, minimum=0, maximum=MAX_LOOKBACK_DAYS),
-            2,
-        ),
-        carts_sensor_interval=_read(
-            env, "FAKESTORE_CARTS_SENSOR_INTERVAL", partial(_whole_number, maximum=MAX_SECONDS), 300
-        ),
-        automation_interval=_read(
-            env, "FAKESTORE_AUTOMATION_INTERVAL", partial(_whole_number, maximum=MAX_SECONDS), 30
-        ),
-        failure_webhook_url=_read(
-            env, "FAKESTORE_FAILURE_WEBHOOK_URL", partial(_http_url, secret_path=True), None
-        ),
-    )
+    reading = _reading.set(_Reading(os.environ if env is None else env, today or _utc_today()))
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise SettingsError(_one_line(exc)) from None  # its input may be a secret
+    finally:
+        _reading.reset(reading)
 
 
 @cache

@@ -289,7 +289,10 @@ def test_the_code_location_reaches_the_warehouse_and_dagster_storage_on_the_post
     env = environment("code-location")
     warehouse = interpolate(env["FAKESTORE_WAREHOUSE_URL"])
     dagster = interpolate(env["FAKESTORE_DAGSTER_STORAGE_URL"])
-    assert load_settings({"FAKESTORE_WAREHOUSE_URL": warehouse}).warehouse_url == warehouse
+    assert (
+        load_settings({"FAKESTORE_WAREHOUSE_URL": warehouse}).warehouse_url.get_secret_value()
+        == warehouse
+    )
     assert dagster == storage_url(warehouse.replace("/warehouse", "/dagster"))
     postgres = services()["postgres"]["environment"]
     assert urlsplit(warehouse).hostname == "postgres"

@@ -16,6 +16,7 @@ from fakestore_platform.api.resource import FakeStoreApi
 from fakestore_platform.defs.automation.run_failures import FailureWebhook, record_run_failures
 from fakestore_platform.defs.ingest.assets import bronze_products
 from fakestore_platform.defs.ingest.tables import ensure_bronze_tables
+from fakestore_platform.settings import load_settings
 from fakestore_platform.warehouse.resource import Warehouse
 from fakestore_platform_tests.scratch_warehouse import (
     cli,
@@ -92,8 +93,9 @@ class FailedRun:
             [bronze_products],
             instance=instance,
             resources={
-                "fakestore_api": FakeStoreApi(
-                    base_url=api_url.replace("http://", f"http://reader:{API_PASSWORD}@") + "/gone"
+                "fakestore_api": FakeStoreApi.from_settings(
+                    load_settings({}),
+                    base_url=api_url.replace("http://", f"http://reader:{API_PASSWORD}@") + "/gone",
                 ),
                 "warehouse": self.warehouse,
             },

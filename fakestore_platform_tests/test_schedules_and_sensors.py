@@ -14,7 +14,7 @@ from fakestore_platform.api.resource import FakeStoreApi
 from fakestore_platform.defs.automation.new_carts import new_carts
 from fakestore_platform.defs.automation.schedules import daily_carts, daily_snapshots
 from fakestore_platform.defs.ingest.assets import BRONZE_CARTS
-from fakestore_platform.settings import current_settings
+from fakestore_platform.settings import current_settings, load_settings
 
 RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
 
@@ -52,7 +52,9 @@ def _tick(
     context = dg.build_sensor_context(
         instance=instance,
         cursor=cursor,
-        resources={"fakestore_api": FakeStoreApi(base_url=api_url)},
+        resources={
+            "fakestore_api": FakeStoreApi.from_settings(load_settings({}), base_url=api_url)
+        },
     )
     data = new_carts.evaluate_tick(context)
     return list(data.run_requests or []), data.cursor, data.skip_message

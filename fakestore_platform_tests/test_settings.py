@@ -29,7 +29,7 @@ def test_values_are_read_from_the_environment() -> None:
     )
     assert settings.api_url == "http://127.0.0.1:8765"
     assert not settings.api_url_is_default
-    assert settings.warehouse_url == "postgresql://me:pw@db:5432/warehouse"
+    assert settings.warehouse_url.get_secret_value() == "postgresql://me:pw@db:5432/warehouse"
     assert (settings.api_read_timeout, settings.api_max_attempts, settings.api_retry_budget) == (
         2.5,
         3,
@@ -121,3 +121,75 @@ def test_the_range_ends_are_accepted_and_today_bounds_the_carts_start() -> None:
     assert (settings.run_retries, settings.run_retry_delay) == (0, 86400.0)
     with pytest.raises(SettingsError, match=r"from 1970-01-01 to today \(2026-11-23\)"):
         load_settings({"FAKESTORE_CARTS_START": "2026-11-24"}, today=today)
+
+
+def test_secrets_never_show_in_the_settings_repr_or_str() -> None:
+    settings = load_settings(
+        {
+            "FAKESTORE_WAREHOUSE_URL": "postgresql://me:WarehousePW@db:5432/warehouse",
+            "FAKESTORE_READER_PASSWORD": "ReaderPW",
+            "FAKESTORE_FAILURE_WEBHOOK_URL": "https://hooks.example/services/WebhookToken",
+            "FAKESTORE_API_URL": "http://reader:ApiPW@127.0.0.1:8765",
+        }
+    )
+    for shown in (repr(settings), str(settings)):
+        for secret in ("WarehousePW", "ReaderPW", "WebhookToken", "ApiPW"):
+            assert secret not in shown
+    assert settings.reader_password.get_secret_value() == "ReaderPW"
+    assert settings.api_url == "http://reader:ApiPW@127.0.0.1:8765"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        (
+            "FAKESTORE_API_CONNECT_TIMEOUT",
+            "-1",
+            "must be a number of seconds greater than 0, up to 86400 (a day), got '-1'",
+        ),
+        ("FAKESTORE_REJECTED_SHARE_WARN", "2", "must be a share from 0 to 1 (0.05 is 5%), got '2'"),
+        ("FAKESTORE_RUN_RETRIES", "101", "must be a whole number from 0 to 100, got '101'"),
+        (
+            "FAKESTORE_CARTS_SCHEDULE_CRON",
+            "daily",
+            "must be a cron expression of five fields, like '0 6 * * *', got 'daily'",
+        ),
+        (
+            "FAKESTORE_SCHEDULE_TIMEZONE",
+            "CEST",
+            "must be an IANA time zone like UTC or Europe/Berlin, got 'CEST'",
+        ),
+        (
+            "FAKESTORE_FAILURE_WEBHOOK_URL",
+            "hooks.example/services/WebhookToken",
+            "must be an http(s) URL like https://host.example, got 'hooks.example/***'",
+        ),
+        (
+            "FAKESTORE_WAREHOUSE_URL",
+            "mysql://me:WarehousePW@db/warehouse",
+            "must be a postgresql:// URL naming a database, like"
+            " postgresql://user:password@host:5432/warehouse, got 'mysql://***@db/warehouse'",
+        ),
+        (
+            "FAKESTORE_CARTS_START",
+            "1969-12-31",
+            "must be a date like 2020-01-01, from 1970-01-01 to today (2026-11-23), got '1969-12-31'",
+        ),
+    ],
+)
+def test_a_bad_value_of_each_kind_is_one_line_naming_its_variable(
+    name: str, value: str, message: str
+) -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings({name: f" {value} "}, today=date(2026, 11, 23))
+    assert str(caught.value) == f"{name} {message}"
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__
+
+
+def test_a_blank_variable_means_its_default() -> None:
+    settings = load_settings(
+        {"FAKESTORE_API_URL": "  ", "FAKESTORE_RUN_RETRIES": "", "FAKESTORE_HOME": " \t"}
+    )
+    assert settings.api_url_is_default
+    assert settings.run_retries == 3
+    assert settings.home == Path(".fakestore").absolute()

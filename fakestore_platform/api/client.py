@@ -20,6 +20,12 @@ from fakestore_platform import __version__
 from fakestore_platform.api.models import Entity, ValidatedBatch, may_hold_nul, validate_records
 from fakestore_platform.errors import FakeStoreApiError
 from fakestore_platform.redaction import redact_url
+from fakestore_platform.settings import (
+    DEFAULT_API_CONNECT_TIMEOUT,
+    DEFAULT_API_MAX_ATTEMPTS,
+    DEFAULT_API_READ_TIMEOUT,
+    DEFAULT_API_RETRY_BUDGET,
+)
 
 USER_AGENT = f"fakestore-platform/{__version__} (+https://github.com/fakestore-platform)"
 
@@ -28,8 +34,8 @@ USER_AGENT = f"fakestore-platform/{__version__} (+https://github.com/fakestore-p
 class RetryPolicy:
     """How hard to try: at most `max_attempts` requests and `budget_seconds` of waiting in all."""
 
-    max_attempts: int = 5
-    budget_seconds: float = 60.0
+    max_attempts: int = DEFAULT_API_MAX_ATTEMPTS
+    budget_seconds: float = DEFAULT_API_RETRY_BUDGET
     backoff_base: float = 0.5
     backoff_cap: float = 8.0
 
@@ -101,8 +107,8 @@ class FakeStoreClient:
         self,
         base_url: str,
         *,
-        connect_timeout: float = 5.0,
-        read_timeout: float = 30.0,
+        connect_timeout: float = DEFAULT_API_CONNECT_TIMEOUT,
+        read_timeout: float = DEFAULT_API_READ_TIMEOUT,
         retry: RetryPolicy | None = None,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,

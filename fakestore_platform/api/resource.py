@@ -10,18 +10,15 @@ from fakestore_platform.settings import REAL_API_URL, Settings
 
 
 class FakeStoreApi(ConfigurableResource):
-    """Opens one FakeStoreClient (one httpx.Client, one connection pool) per use."""
+    """Opens one FakeStoreClient (one httpx.Client, one connection pool) per use. Its values come
+    from the settings, which own their defaults and checks: build it with `from_settings`."""
 
-    base_url: str = Field(
-        default=REAL_API_URL, description="Base URL of a server speaking the Fake Store API."
-    )
-    connect_timeout: float = Field(
-        default=5.0, gt=0, description="Seconds to wait for a connection."
-    )
-    read_timeout: float = Field(default=30.0, gt=0, description="Seconds to wait for a response.")
-    max_attempts: int = Field(default=5, ge=1, description="Requests per call, the first included.")
+    base_url: str = Field(description="Base URL of a server speaking the Fake Store API.")
+    connect_timeout: float = Field(description="Seconds to wait for a connection.")
+    read_timeout: float = Field(description="Seconds to wait for a response.")
+    max_attempts: int = Field(description="Requests per call, the first included.")
     retry_budget_seconds: float = Field(
-        default=60.0, ge=0, description="Total seconds one call may spend waiting between retries."
+        description="Total seconds one call may spend waiting between retries."
     )
 
     @classmethod

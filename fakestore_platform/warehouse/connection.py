@@ -97,7 +97,7 @@ def ensure_database(url: str) -> None:
 def database_urls(settings: Settings) -> DatabaseUrls:
     """Resolve (starting the embedded server if that is the configuration) and create both databases."""
     if settings.warehouse_url:
-        warehouse = settings.warehouse_url
+        warehouse = settings.warehouse_url.get_secret_value()
     else:
         warehouse = with_database(
             EmbeddedPostgres(settings.embedded_pgdata).start(), WAREHOUSE_DATABASE
