@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, timedelta
+from pathlib import Path
 
 from fakestore_devtools.emulator import (
     EmulatorConfig,
@@ -17,7 +18,7 @@ from fakestore_devtools.emulator import (
 from fakestore_platform.api.resource import FakeStoreApi
 from fakestore_platform.defs.ingest.records import cart_day
 from fakestore_platform.errors import FakestoreError
-from fakestore_platform.instance import dagster_environment
+from fakestore_platform.instance import dagster_environment, write_project_env
 from fakestore_platform.redaction import redact_url
 from fakestore_platform.run_output import PLAIN_LOG_ENVIRONMENT
 from fakestore_platform.runs import materialize
@@ -133,5 +134,8 @@ def run_demo(settings: Settings, fault_rate: float = 0.0, fault_seed: int = 0) -
     print(f"\nWarehouse: {redact_url(urls.warehouse)}")
     print(f"Dagster storage: {redact_url(urls.dagster)} (DAGSTER_HOME={settings.dagster_home})")
     print(f"Log of the run (dbt, Dagster): {outcome.log_file}")
+    env_file = write_project_env(settings, Path.cwd())
+    if env_file is not None:
+        print(f"dg and dagster commands run here use this instance and warehouse ({env_file})")
     local_api = " --local-api" if settings.api_url_is_default else ""
     print(f"Open the UI on the same data: .venv/bin/fakestore-platform dev{local_api}")

@@ -12,7 +12,7 @@ from pathlib import Path
 from types import FrameType
 
 from fakestore_devtools.emulator import EmulatorConfig, serve_in_background
-from fakestore_platform.instance import dagster_environment
+from fakestore_platform.instance import dagster_environment, write_project_env
 from fakestore_platform.redaction import redact_url
 from fakestore_platform.settings import Settings
 from fakestore_platform.warehouse.connection import database_urls
@@ -64,6 +64,7 @@ def run_dev(settings: Settings, host: str, port: int, local_api: bool) -> int:
             else settings.api_url
         )
         env = {**os.environ, **dagster_environment(settings, urls, api_url)}
+        write_project_env(settings, Path.cwd())
         print(
             f"Dagster UI on http://{host}:{port} (Fake Store API: {redact_url(api_url)}; Ctrl-C stops it)",
             flush=True,
@@ -74,7 +75,9 @@ def run_dev(settings: Settings, host: str, port: int, local_api: bool) -> int:
         # default (a shell's background job hands it ignored, and dagster dev would inherit that).
         previous = {sig: signal.getsignal(sig) for sig in STOP_SIGNALS}
         signal.signal(signal.SIGINT, signal.default_int_handler)
-        process = subprocess.Popen(command, env=env, cwd=WORKSPACE.parent, start_new_session=True)
+        # Run in FAKESTORE_HOME, which has no .env: Dagster would let a project's .env override the
+        # environment built here (another instance's DAGSTER_HOME, say).
+        process = subprocess.Popen(command, env=env, cwd=settings.home, start_new_session=True)
         for sig in STOP_SIGNALS:
             signal.signal(sig, _raise_interrupt)
         try:
@@ -84,3 +87,17 @@ def run_dev(settings: Settings, host: str, port: int, local_api: bool) -> int:
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+            end_runs_left_behind(settings)
+
+
+def end_runs_left_behind(settings: Settings) -> list[str]:
+    """Fail the runs whose workers stopped with dev and free their pool slots: a run interrupted
+    mid-step would otherwise hold the warehouse pool, and the next `dg launch` or dagster command,
+    which runs no daemon to notice, would wait for it forever."""
+    import dagster as dg
+    from dagster._core.instance.ref import InstanceRef
+
+    from fakestore_platform.run_workers import fail_runs_of_dead_workers
+
+    with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(settings.dagster_home))) as instance:
+        return fail_runs_of_dead_workers(instance)

@@ -1,18 +1,29 @@
-"""Dagster's instance for the platform's own commands: DAGSTER_HOME under FAKESTORE_HOME, with the
-repository's dagster.yaml, whose storage URL comes from the environment like in docker-compose."""
+"""Dagster's instance for the platform: DAGSTER_HOME under FAKESTORE_HOME with the repository's
+dagster.yaml, its storage on the platform's PostgreSQL, and the project's `.env` pointing `dg` and
+the dagster CLI at it, so they work in a new shell with nothing exported."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
+from typing import Any
 
-from fakestore_platform.settings import Settings
-from fakestore_platform.warehouse.connection import DatabaseUrls
+from dagster._serdes import ConfigurableClassData
+from dagster_postgres import DagsterPostgresStorage
+
+from fakestore_platform.settings import Settings, load_settings
+from fakestore_platform.warehouse.connection import DatabaseUrls, database_urls
 
 DAGSTER_YAML = Path(__file__).resolve().parents[1] / "dagster.yaml"
 # Dagster's own switch (docker-compose.yml sets it too); the cost: a failed single-run backfill
 # leaves its partitions unmarked rather than marked failed in the UI.
 PLANNED_EVENTS_AS_SUBSETS = "DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS"
+
+
+STORAGE_URL_VARIABLE = "FAKESTORE_DAGSTER_STORAGE_URL"
+# What the project's .env holds for Dagster's processes: where the instance is. No secret.
+PROJECT_ENV = ("DAGSTER_HOME", "FAKESTORE_HOME", PLANNED_EVENTS_AS_SUBSETS)
 
 
 def storage_url(database_url: str) -> str:
@@ -38,3 +49,53 @@ def dagster_environment(settings: Settings, urls: DatabaseUrls, api_url: str) ->
             else {}
         ),
     }
+
+
+class PlatformStorage(DagsterPostgresStorage):
+    """Dagster's run, event log and schedule storage (dagster-postgres) on the platform's server.
+
+    FAKESTORE_DAGSTER_STORAGE_URL when set (docker-compose and Kubernetes set it); otherwise the
+    `dagster` database beside the warehouse the settings name: the embedded server, started if it
+    is not running, or FAKESTORE_WAREHOUSE_URL's server. So any Dagster process (`dg`, the dagster
+    CLI, a run worker) finds the instance from the settings alone.
+    """
+
+    @classmethod
+    def config_type(cls) -> dict[str, Any]:
+        return {}
+
+    @classmethod
+    def from_config_value(  # type: ignore[override]
+        cls, inst_data: ConfigurableClassData | None, config_value: dict[str, Any]
+    ) -> PlatformStorage:
+        url = os.environ.get(STORAGE_URL_VARIABLE) or storage_url(
+            database_urls(load_settings()).dagster
+        )
+        return cls(postgres_url=url, inst_data=inst_data)
+
+
+def write_project_env(settings: Settings, project_dir: Path) -> Path | None:
+    """Point `dg` and the dagster CLI run in `project_dir` at this instance through its `.env`
+    (which Dagster loads from the working directory), keeping every other line of it.
+
+    Only in the project's own folder (its pyproject.toml configures dg) and for a FAKESTORE_HOME
+    inside it (the default `.fakestore`): a home elsewhere is a deliberate other instance, which
+    must not take over the project's. Returns the file written, or None.
+    """
+    from dotenv import set_key
+
+    pyproject = project_dir / "pyproject.toml"
+    if not pyproject.is_file() or "[tool.dg]" not in pyproject.read_text():
+        return None
+    if not settings.home.resolve().is_relative_to(project_dir.resolve()):
+        return None
+    values = {
+        "DAGSTER_HOME": str(settings.dagster_home),
+        "FAKESTORE_HOME": str(settings.home),
+        PLANNED_EVENTS_AS_SUBSETS: "1",
+    }
+    env_file = project_dir / ".env"
+    env_file.touch(mode=0o600)
+    for name in PROJECT_ENV:
+        set_key(env_file, name, values[name])
+    return env_file

@@ -31,24 +31,27 @@ def _tail(log: Path, chars: int = 4000) -> str:
 
 
 def wait_until_serving(
-    url: str, process: subprocess.Popen[bytes], log: Path, timeout: float
+    url: str,
+    process: subprocess.Popen[bytes],
+    log: Path,
+    timeout: float,
+    path: str = "/server_info",
 ) -> None:
-    """Poll the webserver's /server_info; fail at once, with the output, if the command exits."""
+    """Poll a server's `path` (the Dagster webserver's /server_info by default) until it answers
+    200; fail at once, with the output, if the command exits."""
     deadline = time.monotonic() + timeout
     while True:
         if process.poll() is not None:
             raise RuntimeError(
-                f"`fakestore-platform dev` exited with {process.returncode}:\n{_tail(log)}"
+                f"`{' '.join(map(str, process.args))}` exited with {process.returncode}:\n{_tail(log)}"
             )
         try:
-            if httpx.get(f"{url}/server_info", timeout=2).status_code == 200:
+            if httpx.get(f"{url}{path}", timeout=2).status_code == 200:
                 return
         except httpx.TransportError:
             pass
         if time.monotonic() > deadline:
-            raise TimeoutError(
-                f"the Dagster UI did not answer within {timeout:.0f} s:\n{_tail(log)}"
-            )
+            raise TimeoutError(f"{url}{path} did not answer within {timeout:.0f} s:\n{_tail(log)}")
         time.sleep(0.5)
 
 
