@@ -91,13 +91,18 @@ def run_dev(settings: Settings, host: str, port: int, local_api: bool) -> int:
 
 
 def end_runs_left_behind(settings: Settings) -> list[str]:
-    """Fail the runs whose workers stopped with dev and free their pool slots: a run interrupted
+    """Cancel the runs whose workers stopped with dev and free their pool slots: a run interrupted
     mid-step would otherwise hold the warehouse pool, and the next `dg launch` or dagster command,
-    which runs no daemon to notice, would wait for it forever."""
+    which runs no daemon to notice, would wait for it forever. Stopped, not failed: nothing went
+    wrong with the run, so the failure sensor and its webhook are not told."""
     import dagster as dg
     from dagster._core.instance.ref import InstanceRef
 
-    from fakestore_platform.run_workers import fail_runs_of_dead_workers
+    from fakestore_platform.run_workers import free_slots_of_ended_runs, runs_of_dead_workers
 
     with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(settings.dagster_home))) as instance:
-        return fail_runs_of_dead_workers(instance)
+        stopped = runs_of_dead_workers(instance)
+        for run, _ in stopped:
+            instance.report_run_canceled(run, message="Stopped with `fakestore-platform dev`.")
+        free_slots_of_ended_runs(instance)
+    return [run.run_id for run, _ in stopped]

@@ -86,18 +86,22 @@ def free_slots_of_ended_runs(instance: dg.DagsterInstance) -> list[str]:
     return [record.dagster_run.run_id for record in ended]
 
 
+def runs_of_dead_workers(instance: dg.DagsterInstance) -> list[tuple[DagsterRun, str]]:
+    """Every started run whose worker on this machine died, with why it is known dead."""
+    started = instance.get_runs(
+        filters=RunsFilter(statuses=[dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING])
+    )
+    dead = ((run, worker_died(instance, run)) for run in started)
+    return [(run, reason) for run, reason in dead if reason is not None]
+
+
 def fail_runs_of_dead_workers(instance: dg.DagsterInstance) -> list[str]:
     """Fail every started run whose worker on this machine died, then free the slots of every ended
     run: a run launched here never waits behind a dead one."""
     failed = []
-    started = instance.get_runs(
-        filters=RunsFilter(statuses=[dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING])
-    )
-    for run in started:
-        reason = worker_died(instance, run)
-        if reason is not None:
-            instance.report_run_failed(run, f"Run failed: {reason}.")
-            failed.append(run.run_id)
+    for run, reason in runs_of_dead_workers(instance):
+        instance.report_run_failed(run, f"Run failed: {reason}.")
+        failed.append(run.run_id)
     free_slots_of_ended_runs(instance)
     return failed
 
