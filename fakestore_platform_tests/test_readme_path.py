@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import shutil
 import signal
 import subprocess
 import time
@@ -42,7 +43,8 @@ def readme_block(name: str) -> list[str]:
 
 
 def fresh_copy(destination: Path) -> Path:
-    """The repository's files as a clone has them (no .env, no .fakestore), sharing its .venv."""
+    """The repository's files as a clone has them (no .env, no .fakestore, no dbt manifest),
+    sharing its installed .venv."""
     listed = subprocess.run(
         ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
         cwd=REPO,
@@ -54,7 +56,8 @@ def fresh_copy(destination: Path) -> Path:
         if source.is_file():
             target = destination / name
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(source.read_bytes())
+            # With its times: make sees the shared .venv as installed for this pyproject.toml.
+            shutil.copy2(source, target)
     (destination / ".venv").symlink_to(REPO / ".venv")
     return destination
 
@@ -137,7 +140,11 @@ def test_the_readme_path_holds_in_order_in_a_new_shell(tmp_path: Path) -> None:
 
 def _walk(clone: Path, env: dict[str, str], started: datetime, logs: Path) -> None:
     # make demo: its last line, and the .env that points dg and dagster at its instance.
-    output = run_line(".venv/bin/fakestore-platform demo", clone, env)
+    # The copy shares this .venv: were it out of date, make would reinstall it from the copy.
+    assert subprocess.run(["make", "-q", "install"], cwd=clone, env=env).returncode == 0, (
+        "the .venv is older than pyproject.toml: run `make install` first"
+    )
+    output = run_line("make demo", clone, env)
     assert output.rstrip().endswith("fakestore-platform dev --local-api")
     assert f"DAGSTER_HOME='{clone / '.fakestore' / 'dagster'}'" in (clone / ".env").read_text()
 
