@@ -17,10 +17,11 @@ FACTS = [dg.AssetKey(["core", "fact_cart_items"]), dg.AssetKey(["core", "fact_ca
 
 @pytest.fixture(scope="module")
 def defs(platform_env) -> dg.Definitions:
-    """Imported in the platform's environment (see test_automation_conditions)."""
-    from fakestore_platform.definitions import defs
+    """Built from the platform's environment, as the code location builds them."""
+    from fakestore_platform.definitions import build_definitions
+    from fakestore_platform.settings import load_settings
 
-    return defs
+    return build_definitions(load_settings())
 
 
 @pytest.fixture(scope="module")

@@ -18,6 +18,7 @@ from fakestore_platform.defs.ingest.partitions import carts_partitions
 from fakestore_platform.defs.transform.failing_rows import with_failing_rows
 from fakestore_platform.defs.transform.project import dbt_project
 from fakestore_platform.defs.transform.translator import FakestoreDbtTranslator
+from fakestore_platform.settings import Settings
 from fakestore_platform.warehouse.connection import warehouse_errors
 from fakestore_platform.warehouse.resource import WAREHOUSE_POOL, Warehouse
 from fakestore_platform.warehouse.roles import ensure_reader_role
@@ -120,37 +121,39 @@ def _dbt_build(
     keep_parse_for_next_builds(invocation)
 
 
-# What both dbt asset definitions share: one project, one translator, single-run backfills, the pool.
-_DBT_ASSETS = {
-    "manifest": dbt_project.manifest_path,
-    "project": dbt_project,
-    "dagster_dbt_translator": FakestoreDbtTranslator(),
-    "backfill_policy": dg.BackfillPolicy.single_run(),
-    "pool": WAREHOUSE_POOL,
-}
+def dbt_models(settings: Settings) -> list[dg.AssetsDefinition]:
+    """The dbt assets: the partitioned facts with the carts partitions, every other model whole."""
+    # What both share: one project, one translator, single-run backfills, the pool.
+    shared = {
+        "manifest": dbt_project.manifest_path,
+        "project": dbt_project,
+        "dagster_dbt_translator": FakestoreDbtTranslator(settings.carts_lookback_days),
+        "backfill_policy": dg.BackfillPolicy.single_run(),
+        "pool": WAREHOUSE_POOL,
+    }
 
-
-@dbt_assets(
-    **_DBT_ASSETS,
-    select=PARTITIONED,
-    partitions_def=carts_partitions,
-    name="fakestore_dbt_partitioned_facts",
-)
-def fakestore_dbt_partitioned_facts(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse
-) -> Iterator[Any]:
-    if not (context.has_partition_key or context.has_partition_key_range):
-        # The asset_checks job runs the facts' tests with no partition: they test every day.
-        yield from _dbt_build(context, dbt, warehouse)
-        return
-    window = context.partition_time_window
-    yield from _dbt_build(
-        context, dbt, warehouse, partition_window(window.start.date(), window.end.date())
+    @dbt_assets(
+        **shared,
+        select=PARTITIONED,
+        partitions_def=carts_partitions(settings.carts_start),
+        name="fakestore_dbt_partitioned_facts",
     )
+    def fakestore_dbt_partitioned_facts(
+        context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse
+    ) -> Iterator[Any]:
+        if not (context.has_partition_key or context.has_partition_key_range):
+            # The asset_checks job runs the facts' tests with no partition: they test every day.
+            yield from _dbt_build(context, dbt, warehouse)
+            return
+        window = context.partition_time_window
+        yield from _dbt_build(
+            context, dbt, warehouse, partition_window(window.start.date(), window.end.date())
+        )
 
+    @dbt_assets(**shared, exclude=PARTITIONED, name="fakestore_dbt_models")
+    def fakestore_dbt_models(
+        context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse
+    ) -> Iterator[Any]:
+        yield from _dbt_build(context, dbt, warehouse)
 
-@dbt_assets(**_DBT_ASSETS, exclude=PARTITIONED, name="fakestore_dbt_models")
-def fakestore_dbt_models(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse
-) -> Iterator[Any]:
-    yield from _dbt_build(context, dbt, warehouse)
+    return [fakestore_dbt_partitioned_facts, fakestore_dbt_models]
