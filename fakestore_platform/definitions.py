@@ -1,7 +1,6 @@
 """The Dagster code location: assembles the areas' definitions, nothing else."""
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
 
 from fakestore_platform.api.resource import FakeStoreApi
 from fakestore_platform.defs.automation.dbt_follows_bronze import dbt_follows_bronze
@@ -22,6 +21,7 @@ from fakestore_platform.defs.transform.assets import (
     fakestore_dbt_partitioned_facts,
 )
 from fakestore_platform.defs.transform.project import DBT_EXECUTABLE, dbt_project
+from fakestore_platform.defs.transform.resource import FakestoreDbtCli
 from fakestore_platform.settings import current_settings
 from fakestore_platform.warehouse.resource import Warehouse
 
@@ -45,7 +45,7 @@ defs = dg.Definitions(
     resources={
         "fakestore_api": FakeStoreApi.from_settings(settings),
         "warehouse": Warehouse.from_settings(settings),
-        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
+        "dbt": FakestoreDbtCli(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
         "failure_webhook": FailureWebhook.from_settings(settings),
     },
 )
