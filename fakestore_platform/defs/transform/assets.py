@@ -81,8 +81,9 @@ def keep_parse_for_next_builds(invocation: DbtCliInvocation) -> None:
     """Make this build's parse the one the next builds start from.
 
     dagster-dbt seeds each invocation's target with the project's partial parse, but dbt discards a
-    parse made for other connection settings (`make` parses with placeholders), so without this
-    every build would parse the whole project again.
+    parse made for another host, port, user or database (`make` and the image parse with the
+    profile's defaults; the embedded server's host is its socket directory, known only at run
+    time), so without this every build would parse the whole project again.
     """
     destination = dbt_project.project_dir / dbt_project.target_path / PARTIAL_PARSE
     staged = destination.with_name(f"{PARTIAL_PARSE}.{os.getpid()}")
