@@ -358,7 +358,12 @@ def test_the_image_builds_the_manifest_runs_as_non_root_and_holds_dagster_yaml()
     instructions = dockerfile()
     assert instructions[0][0] == "FROM" and instructions[0][1].startswith("python:3.11-slim")
     runs = " ".join(args for kind, args in instructions if kind == "RUN")
-    assert "dbt parse" in runs and "FAKESTORE_PG_HOST=parse-only" in runs
+    # dagster-dbt parses the project in place, beside the package installed in place: no link
+    # into site-packages, no placeholder connection (the profile's defaults name the warehouse).
+    prepare = re.search(r"dagster-dbt project prepare-and-package --file (\S+)", runs)
+    assert prepare and (REPO / prepare[1]).is_file()
+    assert "--editable ." in runs
+    assert "parse-only" not in runs and "ln -s" not in runs
     user = [args for kind, args in instructions if kind == "USER"][-1]
     assert user.split(":")[0] not in {"root", "0"}
     home = dockerfile_env()["DAGSTER_HOME"]
