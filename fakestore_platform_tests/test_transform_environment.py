@@ -10,12 +10,10 @@ from urllib.parse import urlsplit, urlunsplit
 import dagster as dg
 
 from fakestore_devtools.emulator import EmulatorConfig, serve_in_background
-from fakestore_platform.defs.transform.assets import (
-    fakestore_dbt_models,
-    fakestore_dbt_partitioned_facts,
-)
+from fakestore_platform.defs.transform.assets import dbt_models
 from fakestore_platform.defs.transform.project import DBT_EXECUTABLE, dbt_project
 from fakestore_platform.defs.transform.resource import FakestoreDbtCli
+from fakestore_platform.settings import load_settings
 from fakestore_platform.warehouse.connection import connect
 from fakestore_platform.warehouse.resource import Warehouse
 from fakestore_platform_tests.scratch_warehouse import fresh_database, materialize
@@ -44,9 +42,10 @@ def test_a_dbt_build_leaves_the_run_workers_environment_as_it_was(
     }
     before = dict(os.environ)
 
-    unpartitioned = dg.materialize([fakestore_dbt_models], resources=resources)
+    partitioned_facts, other_models = dbt_models(load_settings({}))
+    unpartitioned = dg.materialize([other_models], resources=resources)
     partitioned = dg.materialize(
-        [fakestore_dbt_partitioned_facts], resources=resources, partition_key=DAY.isoformat()
+        [partitioned_facts], resources=resources, partition_key=DAY.isoformat()
     )
 
     assert unpartitioned.success and partitioned.success
