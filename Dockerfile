@@ -24,16 +24,6 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
     && pip install --no-cache-dir -r /tmp/requirements.txt \
     && rm /tmp/requirements.txt
 
-# The dbt manifest is built here, as `make manifest` does, so loading the definitions never parses.
-# dbt parse renders the profile but never connects: placeholders stand in for the warehouse. dbt
-# writes target/ and logs/ beside the project at run time, so the runs' user owns it.
-COPY dbt_project ./dbt_project
-WORKDIR /opt/dagster/app/dbt_project
-RUN FAKESTORE_PG_HOST=parse-only FAKESTORE_PG_USER=parse-only FAKESTORE_PG_DATABASE=parse-only \
-        dbt parse --quiet \
-    && chown -R dagster:dagster /opt/dagster/app/dbt_project
-WORKDIR /opt/dagster/app
-
 # Dagster's instance: the repo's dagster.yaml (storage URL from FAKESTORE_DAGSTER_STORAGE_URL) and
 # the workspace the webserver and daemon load. storage/ holds compute logs, a volume in compose.
 RUN mkdir -p "$DAGSTER_HOME/storage" "$FAKESTORE_HOME" \
@@ -41,14 +31,17 @@ RUN mkdir -p "$DAGSTER_HOME/storage" "$FAKESTORE_HOME" \
 COPY dagster.yaml /opt/dagster/home/dagster.yaml
 COPY deploy/workspace.yaml /opt/dagster/home/workspace.yaml
 
-# The package itself, last: it changes most. transform/project.py finds dbt_project two levels above
-# its package, which for an installed package is site-packages, so a link puts the project there.
-COPY pyproject.toml README.md /tmp/build/
-COPY fakestore_platform /tmp/build/fakestore_platform
-RUN pip install --no-cache-dir --no-deps /tmp/build \
-    && rm -rf /tmp/build \
-    && ln -s /opt/dagster/app/dbt_project \
-        "$(python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')/dbt_project"
+# The package and the dbt project, last: they change most. The package is installed in place
+# (editable), so defs/transform/project.py finds dbt_project beside the package, as in the repo.
+# dagster-dbt prepares the project as `make manifest` does (dbt parse: the profile's defaults name
+# the warehouse, nothing connects), so loading the definitions never parses. dbt writes target/
+# and logs/ beside the project at run time, so the runs' user owns it.
+COPY README.md ./
+COPY dbt_project ./dbt_project
+COPY fakestore_platform ./fakestore_platform
+RUN pip install --no-cache-dir --no-deps --editable . \
+    && dagster-dbt project prepare-and-package --file fakestore_platform/defs/transform/project.py \
+    && chown -R dagster:dagster /opt/dagster/app/dbt_project
 
 USER 10001:10001
 

@@ -20,10 +20,9 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $@
 
-# dbt parse renders the profile but never connects: placeholders stand in for the warehouse.
+# dbt parse renders the profile but never connects; the profile's defaults name the warehouse.
 $(MANIFEST): $(INSTALLED) $(DBT_SOURCES)
-	cd dbt_project && FAKESTORE_PG_HOST=parse-only FAKESTORE_PG_USER=parse-only FAKESTORE_PG_DATABASE=parse-only \
-		../$(BIN)/dbt parse --quiet
+	cd dbt_project && ../$(BIN)/dbt parse --quiet
 	@touch $@
 
 demo: install manifest

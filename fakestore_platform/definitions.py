@@ -1,51 +1,41 @@
-"""The Dagster code location: assembles the areas' definitions, nothing else."""
+"""The Dagster code location: the one place that reads the settings; every stage is built from them.
+
+`dg` and the dagster CLI load `defs`. Each stage of the data's path builds its definitions from the
+settings it is given (no module reads the environment at import), so tests build the whole location
+for any settings with `build_definitions`.
+"""
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
 
 from fakestore_platform.api.resource import FakeStoreApi
-from fakestore_platform.defs.automation.dbt_follows_bronze import dbt_follows_bronze
-from fakestore_platform.defs.automation.jobs import (
-    all_assets_job,
-    asset_checks_job,
-    bronze_carts_job,
-    bronze_snapshots_job,
-)
-from fakestore_platform.defs.automation.new_carts import new_carts
-from fakestore_platform.defs.automation.run_failures import FailureWebhook, record_run_failures
-from fakestore_platform.defs.automation.schedules import daily_carts, daily_snapshots
-from fakestore_platform.defs.ingest.assets import bronze_carts, bronze_products, bronze_users
-from fakestore_platform.defs.ingest.checks import bronze_checks
-from fakestore_platform.defs.quality.reconciliation import reconciliation_checks
-from fakestore_platform.defs.transform.assets import (
-    fakestore_dbt_models,
-    fakestore_dbt_partitioned_facts,
-)
-from fakestore_platform.defs.transform.project import DBT_EXECUTABLE, dbt_project
-from fakestore_platform.settings import current_settings
+from fakestore_platform.defs.automation.definitions import automation_definitions
+from fakestore_platform.defs.ingest.definitions import ingest_definitions
+from fakestore_platform.defs.quality.definitions import quality_definitions
+from fakestore_platform.defs.transform.definitions import transform_definitions
+from fakestore_platform.settings import Settings, load_settings
 from fakestore_platform.warehouse.resource import Warehouse
 
-settings = current_settings()
 
-defs = dg.Definitions(
-    assets=[
-        bronze_products,
-        bronze_users,
-        bronze_carts,
-        fakestore_dbt_models,
-        fakestore_dbt_partitioned_facts,
-    ],
-    asset_checks=[*bronze_checks, *reconciliation_checks],
-    # Steps run one after another in the run's own process: the work happens in PostgreSQL and dbt,
-    # and on two cores a process (and a definitions load) per step cost more than it overlapped.
-    executor=dg.in_process_executor,
-    jobs=[all_assets_job, bronze_carts_job, bronze_snapshots_job, asset_checks_job],
-    schedules=[daily_carts, daily_snapshots],
-    sensors=[new_carts, dbt_follows_bronze, record_run_failures],
-    resources={
-        "fakestore_api": FakeStoreApi.from_settings(settings),
-        "warehouse": Warehouse.from_settings(settings),
-        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
-        "failure_webhook": FailureWebhook.from_settings(settings),
-    },
-)
+def build_definitions(settings: Settings) -> dg.Definitions:
+    """Ingest, transform, quality and automation, and the resources they share."""
+    return dg.Definitions.merge(
+        ingest_definitions(settings),
+        transform_definitions(settings),
+        quality_definitions(),
+        automation_definitions(settings),
+        dg.Definitions(
+            # Steps run one after another in the run's own process: the work happens in PostgreSQL
+            # and dbt, and on two cores a process (and a definitions load) per step cost more than
+            # it overlapped.
+            executor=dg.in_process_executor,
+            resources={
+                "fakestore_api": FakeStoreApi.from_settings(settings),
+                "warehouse": Warehouse.from_settings(settings),
+            },
+        ),
+    )
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    return build_definitions(load_settings())

@@ -17,7 +17,7 @@ from typing import Any
 import psutil
 
 from fakestore_platform.errors import FakestoreError
-from fakestore_platform.settings import Settings
+from fakestore_platform.settings import Settings, load_settings
 
 PARTITION_RANGE_SEPARATOR = "..."
 
@@ -154,22 +154,23 @@ def materialize(
     With `log_dir`, the run's own output (dbt's and Dagster's logs) goes to a file there named for
     the run, and a line per step is printed as it ends.
 
-    Definitions are imported here, after the caller configured the process's environment.
+    Definitions are built here, from the settings of the environment the caller configured.
     """
     import dagster as dg
     from dagster._core.utils import make_new_run_id
 
-    from fakestore_platform.definitions import defs
+    from fakestore_platform.definitions import build_definitions
     from fakestore_platform.run_output import StepReporter, output_to_log
     from fakestore_platform.run_workers import fail_runs_of_dead_workers, this_host
 
+    defs = build_definitions(load_settings())
+    graph = defs.resolve_asset_graph()
     try:
-        keys = dg.AssetSelection.from_string(selection).resolve(defs.resolve_asset_graph())
+        keys = dg.AssetSelection.from_string(selection).resolve(graph)
     except dg.DagsterError as exc:
         raise FakestoreError(f"invalid asset selection {selection!r}: {exc}") from None
     if not keys:
         raise FakestoreError(f"asset selection {selection!r} selects no asset")
-    graph = defs.resolve_asset_graph()
     partitioned = sorted(
         k.to_user_string() for k in keys if graph.get(k).partitions_def is not None
     )

@@ -7,7 +7,6 @@ from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from functools import cache
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import SplitResult, urlsplit
@@ -387,9 +386,3 @@ def load_settings(env: Mapping[str, str] | None = None, today: date | None = Non
         raise SettingsError(_one_line(exc)) from None  # its input may be a secret
     finally:
         _reading.reset(reading)
-
-
-@cache
-def current_settings() -> Settings:
-    """The process's settings, read once: what definitions and the CLI share."""
-    return load_settings()

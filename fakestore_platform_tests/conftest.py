@@ -10,7 +10,7 @@ import pytest
 
 from fakestore_devtools.emulator import EmulatorConfig, serve_in_background
 from fakestore_platform.instance import dagster_environment
-from fakestore_platform.settings import Settings, current_settings, load_settings
+from fakestore_platform.settings import Settings, load_settings
 from fakestore_platform.warehouse.connection import DatabaseUrls, database_urls
 from fakestore_platform.warehouse.embedded import EmbeddedPostgres
 
@@ -57,6 +57,4 @@ def platform_env(
     with pytest.MonkeyPatch.context() as patch:
         for name, value in env.items():
             patch.setenv(name, value)
-        current_settings.cache_clear()
         yield env
-    current_settings.cache_clear()

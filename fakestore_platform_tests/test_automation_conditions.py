@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import dagster as dg
 import pytest
 
-from fakestore_platform.settings import current_settings
+from fakestore_platform.settings import load_settings
 
 BRONZE_CARTS, BRONZE_PRODUCTS, BRONZE_USERS = (
     dg.AssetKey(["bronze", entity]) for entity in ("carts", "products", "users")
@@ -18,11 +18,11 @@ TODAY = datetime.now(UTC).date()
 
 @pytest.fixture(scope="module")
 def defs(platform_env) -> dg.Definitions:
-    """Imported in the platform's environment: the definitions keep the settings of their first
-    import for the whole session, so no module may import them at collection time."""
-    from fakestore_platform.definitions import defs
+    """Built from the platform's environment, as the code location builds them."""
+    from fakestore_platform.definitions import build_definitions
+    from fakestore_platform.settings import load_settings
 
-    return defs
+    return build_definitions(load_settings())
 
 
 def dbt_keys(defs: dg.Definitions) -> set[dg.AssetKey]:
@@ -125,7 +125,7 @@ def test_dbt_follows_each_bronze_load_late_days_included_and_stops_at_a_failed_c
     for fact in FACTS:
         assert requested[fact] == {TODAY.isoformat()}
 
-    late = TODAY - timedelta(days=current_settings().carts_lookback_days + 30)
+    late = TODAY - timedelta(days=load_settings().carts_lookback_days + 30)
     ticks.materialize(BRONZE_CARTS, late.isoformat())
     requested = ticks.run_until_quiet()
     for fact in FACTS:

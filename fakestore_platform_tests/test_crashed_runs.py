@@ -23,7 +23,7 @@ from fakestore_devtools.emulator import EmulatorConfig, serve_in_background
 from fakestore_platform.defs.ingest.audit import ABANDONED
 from fakestore_platform.instance import dagster_environment
 from fakestore_platform.run_workers import HOST_TAG, logged_worker
-from fakestore_platform.settings import current_settings, load_settings
+from fakestore_platform.settings import load_settings
 from fakestore_platform.warehouse.connection import DatabaseUrls, connect, database_urls
 from fakestore_platform.warehouse.embedded import EmbeddedPostgres
 from fakestore_platform_tests.dagster_cli import dagster_cli
@@ -92,11 +92,9 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
             for name, value in env.items():
                 patch.setenv(name, value)
             patch.delenv("FAKESTORE_WAREHOUSE_URL", raising=False)
-            current_settings.cache_clear()
             try:
                 yield Platform(home=home, urls=urls, env=env, server=server)
             finally:
-                current_settings.cache_clear()
                 server.stop()
 
 

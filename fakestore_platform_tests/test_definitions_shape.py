@@ -40,9 +40,10 @@ def definitions_shape(defs: dg.Definitions) -> dict[str, object]:
 
 
 def test_the_definitions_keep_their_shape(platform_env: dict[str, str]) -> None:
-    from fakestore_platform.definitions import defs
+    from fakestore_platform.definitions import build_definitions
+    from fakestore_platform.settings import load_settings
 
-    shape = definitions_shape(defs)
+    shape = definitions_shape(build_definitions(load_settings()))
     if os.environ.get("FAKESTORE_WRITE_SHAPE"):
         EXPECTED.write_text(json.dumps(shape, indent=1, sort_keys=True) + "\n")
     assert shape == json.loads(EXPECTED.read_text())

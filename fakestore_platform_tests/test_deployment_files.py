@@ -166,9 +166,25 @@ def workspace_server() -> dict[str, Any]:
 # --- dagster.yaml and the workspaces -----------------------------------------------------------
 
 
-def test_dagster_yaml_takes_its_storage_url_from_the_environment() -> None:
+def test_dagster_yaml_keeps_its_storage_on_the_platforms_postgres() -> None:
     config = load("dagster.yaml")
-    assert config["storage"]["postgres"]["postgres_url"] == {"env": "FAKESTORE_DAGSTER_STORAGE_URL"}
+    assert config["storage"]["custom"] == {
+        "module": "fakestore_platform.instance",
+        "class": "PlatformStorage",
+    }
+
+
+def test_without_a_storage_url_the_instance_finds_the_platforms_postgres(
+    settings, databases: DatabaseUrls, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What `dg` in a new shell gets: only DAGSTER_HOME and FAKESTORE_HOME, from the .env."""
+    shutil.copyfile(REPO / "dagster.yaml", tmp_path / "dagster.yaml")
+    for name in ("FAKESTORE_DAGSTER_STORAGE_URL", "FAKESTORE_WAREHOUSE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("FAKESTORE_HOME", str(settings.home))
+    with DagsterInstance.from_config(str(tmp_path)) as instance:
+        assert isinstance(instance.run_storage, PostgresRunStorage)
+        assert instance.run_storage.postgres_url == storage_url(databases.dagster)
 
 
 def test_workspace_loads_the_definitions_module() -> None:
@@ -358,7 +374,12 @@ def test_the_image_builds_the_manifest_runs_as_non_root_and_holds_dagster_yaml()
     instructions = dockerfile()
     assert instructions[0][0] == "FROM" and instructions[0][1].startswith("python:3.11-slim")
     runs = " ".join(args for kind, args in instructions if kind == "RUN")
-    assert "dbt parse" in runs and "FAKESTORE_PG_HOST=parse-only" in runs
+    # dagster-dbt parses the project in place, beside the package installed in place: no link
+    # into site-packages, no placeholder connection (the profile's defaults name the warehouse).
+    prepare = re.search(r"dagster-dbt project prepare-and-package --file (\S+)", runs)
+    assert prepare and (REPO / prepare[1]).is_file()
+    assert "--editable ." in runs
+    assert "parse-only" not in runs and "ln -s" not in runs
     user = [args for kind, args in instructions if kind == "USER"][-1]
     assert user.split(":")[0] not in {"root", "0"}
     home = dockerfile_env()["DAGSTER_HOME"]

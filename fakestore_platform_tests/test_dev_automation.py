@@ -15,7 +15,7 @@ import pytest
 
 from fakestore_devtools.emulator import EmulatorConfig, GrowingServer, serve_growing
 from fakestore_platform.instance import dagster_environment
-from fakestore_platform.settings import current_settings, load_settings
+from fakestore_platform.settings import load_settings
 from fakestore_platform.warehouse.connection import DatabaseUrls, connect, database_urls
 from fakestore_platform.warehouse.embedded import EmbeddedPostgres
 from fakestore_platform_tests.dagster_cli import dagster_cli
@@ -62,12 +62,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         with pytest.MonkeyPatch.context() as patch:
             for name, value in env.items():
                 patch.setenv(name, value)
-            current_settings.cache_clear()
             try:
                 with dev_server(env, home / "dev.log"):
                     yield Stack(api=api, urls=urls, first_day=first_day)
             finally:
-                current_settings.cache_clear()
                 EmbeddedPostgres(settings.embedded_pgdata).stop()
 
 

@@ -69,9 +69,10 @@ def test_a_webhook_url_shows_only_its_scheme_and_host(url: str, shown: str) -> N
 SHOWN_RESOURCE_CONFIG = """
 import json
 from dagster._core.remote_representation.external_data import RepositorySnap
-from fakestore_platform.definitions import defs
+from fakestore_platform.definitions import build_definitions
+from fakestore_platform.settings import load_settings
 
-snap = RepositorySnap.from_def(defs.get_repository_def())
+snap = RepositorySnap.from_def(build_definitions(load_settings()).get_repository_def())
 print(json.dumps({
     resource.name: {
         key: value if isinstance(value, str) else {"env": value.name}

@@ -14,7 +14,7 @@ import pytest
 
 from fakestore_platform.api.resource import FakeStoreApi
 from fakestore_platform.defs.automation.run_failures import FailureWebhook, record_run_failures
-from fakestore_platform.defs.ingest.assets import bronze_products
+from fakestore_platform.defs.ingest.assets import bronze_assets
 from fakestore_platform.defs.ingest.tables import ensure_bronze_tables
 from fakestore_platform.settings import load_settings
 from fakestore_platform.warehouse.resource import Warehouse
@@ -90,7 +90,7 @@ class FailedRun:
     def __init__(self, instance: dg.DagsterInstance, api_url: str, warehouse_url: str) -> None:
         self.instance, self.warehouse = instance, Warehouse(url=warehouse_url, home="unused")
         result = dg.materialize(
-            [bronze_products],
+            bronze_assets(load_settings({}))[:1],  # bronze/products
             instance=instance,
             resources={
                 "fakestore_api": FakeStoreApi.from_settings(

@@ -11,12 +11,16 @@ import pytest
 
 from fakestore_devtools.emulator import EmulatorConfig, serve_growing
 from fakestore_platform.api.resource import FakeStoreApi
-from fakestore_platform.defs.automation.new_carts import new_carts
-from fakestore_platform.defs.automation.schedules import daily_carts, daily_snapshots
+from fakestore_platform.defs.automation.new_carts import new_carts_sensor
+from fakestore_platform.defs.automation.schedules import schedules
 from fakestore_platform.defs.ingest.assets import BRONZE_CARTS
-from fakestore_platform.settings import current_settings, load_settings
+from fakestore_platform.settings import load_settings
 
 RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
+# The defaults: what the schedules and the sensor are built from unless configured otherwise.
+SETTINGS = load_settings({})
+daily_carts, daily_snapshots = schedules(SETTINGS)
+new_carts = new_carts_sensor(SETTINGS)
 
 
 @pytest.fixture
@@ -26,7 +30,7 @@ def instance() -> Iterator[dg.DagsterInstance]:
 
 
 def test_daily_carts_loads_today_and_the_lookback_days_in_one_run(instance) -> None:
-    lookback = current_settings().carts_lookback_days
+    lookback = SETTINGS.carts_lookback_days
     # 00:30 in Berlin is still the day before in UTC: partitions are UTC days.
     scheduled = datetime(2026, 11, 24, 0, 30, tzinfo=ZoneInfo("Europe/Berlin"))
     context = dg.build_schedule_context(instance=instance, scheduled_execution_time=scheduled)
@@ -39,9 +43,16 @@ def test_daily_carts_loads_today_and_the_lookback_days_in_one_run(instance) -> N
 
 
 def test_the_schedules_take_cron_and_timezone_from_settings() -> None:
-    settings = current_settings()
-    assert daily_carts.cron_schedule == settings.carts_schedule_cron
-    assert daily_snapshots.cron_schedule == settings.snapshots_schedule_cron
+    settings = load_settings(
+        {
+            "FAKESTORE_CARTS_SCHEDULE_CRON": "15 7 * * *",
+            "FAKESTORE_SCHEDULE_TIMEZONE": "Europe/Berlin",
+        }
+    )
+    carts, snapshots = schedules(settings)
+    assert carts.cron_schedule == "15 7 * * *" and carts.execution_timezone == "Europe/Berlin"
+    assert snapshots.execution_timezone == "Europe/Berlin"
+    assert daily_snapshots.cron_schedule == SETTINGS.snapshots_schedule_cron
     assert daily_carts.execution_timezone == daily_snapshots.execution_timezone == "UTC"
     assert daily_snapshots.job_name == "bronze_snapshots"
 
@@ -52,9 +63,7 @@ def _tick(
     context = dg.build_sensor_context(
         instance=instance,
         cursor=cursor,
-        resources={
-            "fakestore_api": FakeStoreApi.from_settings(load_settings({}), base_url=api_url)
-        },
+        resources={"fakestore_api": FakeStoreApi.from_settings(SETTINGS, base_url=api_url)},
     )
     data = new_carts.evaluate_tick(context)
     return list(data.run_requests or []), data.cursor, data.skip_message
@@ -66,7 +75,7 @@ def test_new_carts_requests_the_days_of_carts_it_has_not_seen_and_keeps_a_cursor
     today = datetime.now(UTC).date()
     midnight = datetime.combine(today, time(), tzinfo=UTC)
     store = EmulatorConfig(carts=1600, start=today - timedelta(days=7), days=8)
-    lookback = current_settings().carts_lookback_days
+    lookback = SETTINGS.carts_lookback_days
     with serve_growing(replace(store, until=midnight)) as api:  # carts up to yesterday
         # No cursor and nothing loaded: the recent days only (history is a backfill's job).
         (request,), cursor, _ = _tick(instance, api.url, None)

@@ -10,6 +10,7 @@ import pytest
 from dagster_dbt.asset_utils import DAGSTER_DBT_UNIQUE_ID_METADATA_KEY
 
 from fakestore_platform.defs.transform.project import dbt_project
+from fakestore_platform.warehouse.connection import WAREHOUSE_DATABASE
 
 BRONZE_CARTS = dg.AssetKey(["bronze", "carts"])
 FACTS = [dg.AssetKey(["core", "fact_cart_items"]), dg.AssetKey(["core", "fact_carts"])]
@@ -17,10 +18,11 @@ FACTS = [dg.AssetKey(["core", "fact_cart_items"]), dg.AssetKey(["core", "fact_ca
 
 @pytest.fixture(scope="module")
 def defs(platform_env) -> dg.Definitions:
-    """Imported in the platform's environment (see test_automation_conditions)."""
-    from fakestore_platform.definitions import defs
+    """Built from the platform's environment, as the code location builds them."""
+    from fakestore_platform.definitions import build_definitions
+    from fakestore_platform.settings import load_settings
 
-    return defs
+    return build_definitions(load_settings())
 
 
 @pytest.fixture(scope="module")
@@ -90,3 +92,18 @@ def test_the_facts_depend_on_bronze_carts_partition_for_partition(defs) -> None:
         assert (mapping.start_offset, mapping.end_offset) == (0, 0)
         parents = graph.get_parent_partition_keys_for_child("2020-03-01", BRONZE_CARTS, fact)
         assert parents.partitions_subset.get_partition_keys() == ["2020-03-01"]
+
+
+def test_every_dbt_asset_is_stored_in_the_warehouse_database(defs) -> None:
+    """The manifest is parsed with the profile's defaults, no placeholder connection: each model's
+    storage address in the UI is warehouse.<schema>.<table>, the database dbt builds it in."""
+    tables = {
+        spec.key.to_user_string(): spec.metadata["dagster/table_name"]
+        for assets in defs.assets
+        if isinstance(assets, dg.AssetsDefinition)
+        and assets.node_def.name.startswith("fakestore_dbt")
+        for spec in assets.specs
+    }
+    assert tables["marts/mart_customer_rfm"] == f"{WAREHOUSE_DATABASE}.marts.mart_customer_rfm"
+    assert tables["core/fact_carts"] == f"{WAREHOUSE_DATABASE}.core.fact_carts"
+    assert {table.split(".")[0] for table in tables.values()} == {WAREHOUSE_DATABASE}

@@ -17,7 +17,7 @@ import httpx
 
 from fakestore_platform.errors import FakestoreError
 from fakestore_platform.instance import dagster_environment
-from fakestore_platform.settings import Settings, current_settings, load_settings
+from fakestore_platform.settings import Settings, load_settings
 from fakestore_platform.warehouse.connection import DatabaseUrls, database_urls
 from fakestore_platform.warehouse.embedded import EmbeddedPostgres
 
@@ -98,7 +98,6 @@ def bench_environment(home: Path, size: StoreSize) -> Iterator[BenchEnvironment]
             urls = database_urls(settings)
             env = dagster_environment(settings, urls, api_url)
             os.environ.update(env)
-            current_settings.cache_clear()
             yield BenchEnvironment(settings, urls, api_url, size, {**os.environ, **env})
         finally:
             server.stop()

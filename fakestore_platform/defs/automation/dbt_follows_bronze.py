@@ -2,13 +2,15 @@
 
 import dagster as dg
 
-from fakestore_platform.settings import current_settings
+from fakestore_platform.settings import Settings
 
-# On by default: this sensor is what makes dbt follow bronze, there is no job wiring them.
-dbt_follows_bronze = dg.AutomationConditionSensorDefinition(
-    "dbt_follows_bronze",
-    target=dg.AssetSelection.all(),
-    default_status=dg.DefaultSensorStatus.RUNNING,
-    minimum_interval_seconds=current_settings().automation_interval,
-    description="Evaluates the dbt assets' automation conditions and launches what they request.",
-)
+
+def dbt_follows_bronze(settings: Settings) -> dg.AutomationConditionSensorDefinition:
+    """On by default: this sensor is what makes dbt follow bronze, there is no job wiring them."""
+    return dg.AutomationConditionSensorDefinition(
+        "dbt_follows_bronze",
+        target=dg.AssetSelection.all(),
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        minimum_interval_seconds=settings.automation_interval,
+        description="Evaluates the dbt assets' automation conditions and launches what they request.",
+    )

@@ -7,10 +7,11 @@ conditions, so no job wires bronze to dbt.
 import dagster as dg
 
 from fakestore_platform.defs.ingest.assets import (
+    BRONZE_ASSETS,
+    BRONZE_CARTS,
+    BRONZE_PRODUCTS,
+    BRONZE_USERS,
     LOADED_CHECK,
-    bronze_carts,
-    bronze_products,
-    bronze_users,
 )
 from fakestore_platform.defs.ingest.drift import CHECK_NAME as DRIFT_CHECK
 
@@ -22,13 +23,13 @@ all_assets_job = dg.define_asset_job(
 
 bronze_carts_job = dg.define_asset_job(
     "bronze_carts",
-    selection=dg.AssetSelection.assets(bronze_carts),
+    selection=dg.AssetSelection.assets(BRONZE_CARTS),
     description="The carts of some days from the API into bronze; the dbt assets follow on their own.",
 )
 
 bronze_snapshots_job = dg.define_asset_job(
     "bronze_snapshots",
-    selection=dg.AssetSelection.assets(bronze_products, bronze_users),
+    selection=dg.AssetSelection.assets(BRONZE_PRODUCTS, BRONZE_USERS),
     description="A snapshot of the products and the users; the dbt assets follow on their own.",
 )
 
@@ -36,11 +37,7 @@ bronze_snapshots_job = dg.define_asset_job(
 # wrote, the other counts the new fields of what it wrote), so they cannot run alone; every other
 # check, dbt tests included, can.
 _LOAD_CHECKS = dg.AssetSelection.checks(
-    *(
-        dg.AssetCheckKey(asset.key, name)
-        for asset in (bronze_products, bronze_users, bronze_carts)
-        for name in (LOADED_CHECK, DRIFT_CHECK)
-    )
+    *(dg.AssetCheckKey(key, name) for key in BRONZE_ASSETS for name in (LOADED_CHECK, DRIFT_CHECK))
 )
 
 asset_checks_job = dg.define_asset_job(

@@ -24,7 +24,7 @@ from fakestore_platform.defs.ingest.load import (
 from fakestore_platform.defs.ingest.partitions import carts_partitions
 from fakestore_platform.defs.ingest.tables import REJECTED_TABLE, table
 from fakestore_platform.errors import FakestoreError
-from fakestore_platform.settings import current_settings
+from fakestore_platform.settings import Settings
 from fakestore_platform.warehouse.connection import warehouse_errors
 from fakestore_platform.warehouse.resource import WAREHOUSE_POOL, Warehouse
 
@@ -70,9 +70,8 @@ def _loaded_check(entity: Entity, writer: BronzeWriter) -> dg.AssetCheckResult:
     )
 
 
-def _retry_policy() -> dg.RetryPolicy:
+def _retry_policy(settings: Settings) -> dg.RetryPolicy:
     """What the client's own retries gave up on (a long outage, a dropped database connection)."""
-    settings = current_settings()
     return dg.RetryPolicy(
         max_retries=settings.run_retries,
         delay=settings.run_retry_delay,
@@ -116,7 +115,7 @@ def _ingestion(
 
 
 def _bronze_asset(
-    key: dg.AssetKey, entity: Entity, description: str, **kwargs: Any
+    key: dg.AssetKey, entity: Entity, description: str, retry_policy: dg.RetryPolicy, **kwargs: Any
 ) -> Callable[..., dg.AssetsDefinition]:
     """What every bronze asset shares: group, owners, pool, retries, single-run backfills, freshness,
     the checks computed by the load itself."""
@@ -130,7 +129,7 @@ def _bronze_asset(
         description=description,
         # Unpartitioned snapshots too are part of every partition-range run: the CLI insists on it.
         backfill_policy=dg.BackfillPolicy.single_run(),
-        retry_policy=_retry_policy(),
+        retry_policy=retry_policy,
         check_specs=[
             dg.AssetCheckSpec(
                 LOADED_CHECK, asset=key, description="Every valid record fetched was loaded."
@@ -141,8 +140,10 @@ def _bronze_asset(
     )
 
 
-def _snapshot_asset(entity: Entity, description: str) -> dg.AssetsDefinition:
-    @_bronze_asset(dg.AssetKey(["bronze", entity]), entity, description)
+def _snapshot_asset(
+    entity: Entity, description: str, retry_policy: dg.RetryPolicy
+) -> dg.AssetsDefinition:
+    @_bronze_asset(dg.AssetKey(["bronze", entity]), entity, description, retry_policy)
     def snapshot(
         context: dg.AssetExecutionContext, fakestore_api: FakeStoreApi, warehouse: Warehouse
     ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
@@ -160,24 +161,49 @@ def _snapshot_asset(entity: Entity, description: str) -> dg.AssetsDefinition:
     return snapshot
 
 
-bronze_products = _snapshot_asset(
-    "products", "Every product as served by GET /products; each run appends one snapshot batch."
-)
-bronze_users = _snapshot_asset(
-    "users",
-    "Every user as served by GET /users, the password removed before load; each run appends one snapshot batch.",
-)
-
+BRONZE_PRODUCTS = dg.AssetKey(["bronze", "products"])
+BRONZE_USERS = dg.AssetKey(["bronze", "users"])
 BRONZE_CARTS = dg.AssetKey(["bronze", "carts"])
+BRONZE_ASSETS = (BRONZE_PRODUCTS, BRONZE_USERS, BRONZE_CARTS)
 
 
-@_bronze_asset(
-    BRONZE_CARTS,
-    "carts",
-    "Carts by UTC day as served by GET /carts?startdate&enddate; a run replaces its partitions.",
-    partitions_def=carts_partitions,
-)
-def bronze_carts(
+def bronze_assets(settings: Settings) -> list[dg.AssetsDefinition]:
+    """The three bronze assets, their retries and the carts' first partition as configured."""
+    retry_policy = _retry_policy(settings)
+    return [
+        _snapshot_asset(
+            "products",
+            "Every product as served by GET /products; each run appends one snapshot batch.",
+            retry_policy,
+        ),
+        _snapshot_asset(
+            "users",
+            "Every user as served by GET /users, the password removed before load; each run appends one snapshot batch.",
+            retry_policy,
+        ),
+        _carts_asset(carts_partitions(settings.carts_start), retry_policy),
+    ]
+
+
+def _carts_asset(
+    partitions: dg.DailyPartitionsDefinition, retry_policy: dg.RetryPolicy
+) -> dg.AssetsDefinition:
+    @_bronze_asset(
+        BRONZE_CARTS,
+        "carts",
+        "Carts by UTC day as served by GET /carts?startdate&enddate; a run replaces its partitions.",
+        retry_policy,
+        partitions_def=partitions,
+    )
+    def bronze_carts(
+        context: dg.AssetExecutionContext, fakestore_api: FakeStoreApi, warehouse: Warehouse
+    ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+        yield from _load_carts(context, fakestore_api, warehouse)
+
+    return bronze_carts
+
+
+def _load_carts(
     context: dg.AssetExecutionContext, fakestore_api: FakeStoreApi, warehouse: Warehouse
 ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
     window = context.partition_time_window

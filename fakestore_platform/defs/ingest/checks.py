@@ -13,7 +13,7 @@ from fakestore_platform.defs.ingest.tables import (
     ensure_bronze_tables,
     table,
 )
-from fakestore_platform.settings import current_settings
+from fakestore_platform.settings import Settings
 from fakestore_platform.warehouse.resource import Warehouse
 
 ENTITIES: tuple[Entity, ...] = ("products", "users", "carts")
@@ -68,10 +68,7 @@ def rejected_share_severity(
     return None
 
 
-def _rejected_share_check(entity: Entity) -> dg.AssetChecksDefinition:
-    settings = current_settings()
-    warn, error = settings.rejected_share_warn, settings.rejected_share_error
-
+def _rejected_share_check(entity: Entity, warn: float, error: float) -> dg.AssetChecksDefinition:
     @dg.asset_check(
         asset=dg.AssetKey(["bronze", entity]),
         name="rejected_share_below_thresholds",
@@ -106,7 +103,10 @@ def _rejected_share_check(entity: Entity) -> dg.AssetChecksDefinition:
     return check
 
 
-bronze_checks = [
-    *(_duplicate_ids_check(entity) for entity in ENTITIES),
-    *(_rejected_share_check(entity) for entity in ENTITIES),
-]
+def bronze_checks(settings: Settings) -> list[dg.AssetChecksDefinition]:
+    """The checks of bronze that run on their own, the rejected share's thresholds as configured."""
+    warn, error = settings.rejected_share_warn, settings.rejected_share_error
+    return [
+        *(_duplicate_ids_check(entity) for entity in ENTITIES),
+        *(_rejected_share_check(entity, warn, error) for entity in ENTITIES),
+    ]

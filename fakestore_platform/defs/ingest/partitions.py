@@ -8,12 +8,11 @@ from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_START_TAG,
 )
 
-from fakestore_platform.settings import current_settings
 
-# end_offset=1: today's partition exists already, so today's carts load as they arrive.
-carts_partitions = dg.DailyPartitionsDefinition(
-    start_date=current_settings().carts_start.isoformat(), timezone="UTC", end_offset=1
-)
+def carts_partitions(start: date) -> dg.DailyPartitionsDefinition:
+    """A partition per UTC day from `start` (FAKESTORE_CARTS_START); end_offset=1: today's
+    partition exists already, so today's carts load as they arrive."""
+    return dg.DailyPartitionsDefinition(start_date=start.isoformat(), timezone="UTC", end_offset=1)
 
 
 def carts_range_request(first: date, last: date, run_key: str | None = None) -> dg.RunRequest:

@@ -7,17 +7,18 @@ run for some days rebuilds only those days; the other models are built whole.
 import os
 import shutil
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DbtCliInvocation, DbtCliResource, dbt_assets
+from dagster_dbt import DbtCliInvocation, dbt_assets
 
 from fakestore_platform.defs.ingest.partitions import carts_partitions
 from fakestore_platform.defs.transform.failing_rows import with_failing_rows
 from fakestore_platform.defs.transform.project import dbt_project
+from fakestore_platform.defs.transform.resource import FakestoreDbtCli
 from fakestore_platform.defs.transform.translator import FakestoreDbtTranslator
+from fakestore_platform.settings import Settings
 from fakestore_platform.warehouse.connection import warehouse_errors
 from fakestore_platform.warehouse.resource import WAREHOUSE_POOL, Warehouse
 from fakestore_platform.warehouse.roles import ensure_reader_role
@@ -36,18 +37,10 @@ def partition_window(start: date, end: date) -> dict[str, str]:
     return {"min_date": start.isoformat(), "max_date": (end - timedelta(days=1)).isoformat()}
 
 
-@contextmanager
-def window_environment(window: dict[str, str] | None) -> Iterator[None]:
-    """os.environ holding this window and no other while dbt.cli copies it into dbt's environment."""
-    saved = {name: os.environ.pop(name, None) for name in WINDOW_ENV.values()}
-    os.environ.update({WINDOW_ENV[key]: day for key, day in (window or {}).items()})
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            os.environ.pop(name, None)
-            if value is not None:
-                os.environ[name] = value
+def window_environment(window: dict[str, str] | None) -> dict[str, str]:
+    """The window's variables for dbt's environment; empty ones without a window (day_var reads an
+    empty day as unset), so a value the worker happens to hold never reaches dbt."""
+    return {name: (window or {}).get(key, "") for key, name in WINDOW_ENV.items()}
 
 
 SEE_THE_LOG = "see the dbt log in the run's compute logs"
@@ -89,8 +82,9 @@ def keep_parse_for_next_builds(invocation: DbtCliInvocation) -> None:
     """Make this build's parse the one the next builds start from.
 
     dagster-dbt seeds each invocation's target with the project's partial parse, but dbt discards a
-    parse made for other connection settings (`make` parses with placeholders), so without this
-    every build would parse the whole project again.
+    parse made for another host, port, user or database (`make` and the image parse with the
+    profile's defaults; the embedded server's host is its socket directory, known only at run
+    time), so without this every build would parse the whole project again.
     """
     destination = dbt_project.project_dir / dbt_project.target_path / PARTIAL_PARSE
     staged = destination.with_name(f"{PARTIAL_PARSE}.{os.getpid()}")
@@ -100,17 +94,20 @@ def keep_parse_for_next_builds(invocation: DbtCliInvocation) -> None:
 
 def _dbt_build(
     context: dg.AssetExecutionContext,
-    dbt: DbtCliResource,
+    dbt: FakestoreDbtCli,
     warehouse: Warehouse,
     window: dict[str, str] | None = None,
 ) -> Iterator[Any]:
-    # dbt reads its connection from env vars only and DbtCliResource passes on os.environ: the
-    # run worker resolves the warehouse (starting the embedded server if needed) and exports it.
-    os.environ.update(warehouse.dbt_env())
+    # dbt reads its connection from env vars only: the run worker resolves the warehouse (starting
+    # the embedded server if needed) and hands it to this dbt run alone, with the window.
     with warehouse_errors(), warehouse.connect() as conn:
         ensure_reader_role(conn, warehouse.reader_password)
-    with window_environment(window):
-        invocation = dbt.cli(["build"], context=context, raise_on_error=False)
+    invocation = dbt.cli(
+        ["build"],
+        env={**warehouse.dbt_env(), **window_environment(window)},
+        context=context,
+        raise_on_error=False,
+    )
     yield from with_failing_rows(invocation.stream(), invocation.manifest, warehouse)
     if not invocation.is_successful():
         raise dg.Failure(
@@ -120,37 +117,39 @@ def _dbt_build(
     keep_parse_for_next_builds(invocation)
 
 
-# What both dbt asset definitions share: one project, one translator, single-run backfills, the pool.
-_DBT_ASSETS = {
-    "manifest": dbt_project.manifest_path,
-    "project": dbt_project,
-    "dagster_dbt_translator": FakestoreDbtTranslator(),
-    "backfill_policy": dg.BackfillPolicy.single_run(),
-    "pool": WAREHOUSE_POOL,
-}
+def dbt_models(settings: Settings) -> list[dg.AssetsDefinition]:
+    """The dbt assets: the partitioned facts with the carts partitions, every other model whole."""
+    # What both share: one project, one translator, single-run backfills, the pool.
+    shared = {
+        "manifest": dbt_project.manifest_path,
+        "project": dbt_project,
+        "dagster_dbt_translator": FakestoreDbtTranslator(settings.carts_lookback_days),
+        "backfill_policy": dg.BackfillPolicy.single_run(),
+        "pool": WAREHOUSE_POOL,
+    }
 
-
-@dbt_assets(
-    **_DBT_ASSETS,
-    select=PARTITIONED,
-    partitions_def=carts_partitions,
-    name="fakestore_dbt_partitioned_facts",
-)
-def fakestore_dbt_partitioned_facts(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse
-) -> Iterator[Any]:
-    if not (context.has_partition_key or context.has_partition_key_range):
-        # The asset_checks job runs the facts' tests with no partition: they test every day.
-        yield from _dbt_build(context, dbt, warehouse)
-        return
-    window = context.partition_time_window
-    yield from _dbt_build(
-        context, dbt, warehouse, partition_window(window.start.date(), window.end.date())
+    @dbt_assets(
+        **shared,
+        select=PARTITIONED,
+        partitions_def=carts_partitions(settings.carts_start),
+        name="fakestore_dbt_partitioned_facts",
     )
+    def fakestore_dbt_partitioned_facts(
+        context: dg.AssetExecutionContext, dbt: FakestoreDbtCli, warehouse: Warehouse
+    ) -> Iterator[Any]:
+        if not (context.has_partition_key or context.has_partition_key_range):
+            # The asset_checks job runs the facts' tests with no partition: they test every day.
+            yield from _dbt_build(context, dbt, warehouse)
+            return
+        window = context.partition_time_window
+        yield from _dbt_build(
+            context, dbt, warehouse, partition_window(window.start.date(), window.end.date())
+        )
 
+    @dbt_assets(**shared, exclude=PARTITIONED, name="fakestore_dbt_models")
+    def fakestore_dbt_models(
+        context: dg.AssetExecutionContext, dbt: FakestoreDbtCli, warehouse: Warehouse
+    ) -> Iterator[Any]:
+        yield from _dbt_build(context, dbt, warehouse)
 
-@dbt_assets(**_DBT_ASSETS, exclude=PARTITIONED, name="fakestore_dbt_models")
-def fakestore_dbt_models(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse
-) -> Iterator[Any]:
-    yield from _dbt_build(context, dbt, warehouse)
+    return [fakestore_dbt_partitioned_facts, fakestore_dbt_models]

@@ -1,11 +1,10 @@
-"""The one DbtProject. Its manifest is built by `make` (dbt parse), never on definitions load."""
+"""The one DbtProject. Its manifest is prepared before definitions load: by `make` (dbt parse), by
+`dagster-dbt project prepare-and-package` in the image, and on every load under `dagster dev`."""
 
 import sys
 from pathlib import Path
 
 from dagster_dbt import DbtProject
-
-from fakestore_platform.errors import FakestoreError
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[3] / "dbt_project"
 
@@ -13,8 +12,4 @@ DBT_PROJECT_DIR = Path(__file__).resolve().parents[3] / "dbt_project"
 DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-
-if not dbt_project.manifest_path.exists():
-    raise FakestoreError(
-        f"the dbt manifest {dbt_project.manifest_path} is missing: run `make manifest` (make demo and make test do)"
-    )
+dbt_project.prepare_if_dev()

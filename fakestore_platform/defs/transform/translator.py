@@ -8,7 +8,6 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtP
 
 from fakestore_platform.defs.ingest.freshness import DAILY_FRESHNESS
 from fakestore_platform.defs.transform.conditions import follows_parents
-from fakestore_platform.settings import current_settings
 
 # dbt meta of a staging view that holds its bronze source's partitions row for row, partition D being
 # the rows of order_date D: a partitioned model reading it reads bronze's partition D.
@@ -24,10 +23,12 @@ class FakestoreDbtTranslator(DagsterDbtTranslator):
     partition views, so here they depend on the bronze asset under those views too, day D on day D.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, lookback_days: int) -> None:
+        """`lookback_days`: the recent days a dimension's update rebuilds (follows_parents)."""
         super().__init__(
             DagsterDbtTranslatorSettings(enable_asset_checks=True, enable_code_references=True)
         )
+        self.lookback_days = lookback_days
 
     @staticmethod
     def _layer(props: Mapping[str, Any]) -> str:
@@ -47,7 +48,7 @@ class FakestoreDbtTranslator(DagsterDbtTranslator):
     def get_automation_condition(
         self, dbt_resource_props: Mapping[str, Any]
     ) -> dg.AutomationCondition | None:
-        return follows_parents(current_settings().carts_lookback_days)
+        return follows_parents(self.lookback_days)
 
     def _bronze_partitions_read(
         self, manifest: Mapping[str, Any], props: Mapping[str, Any]
