@@ -1,6 +1,7 @@
-# One image for every process of the platform in docker-compose.yml: the code location (the default
-# command), the Dagster webserver and daemon, and the local Fake Store API. Built from the repo root.
-FROM python:3.11-slim-bookworm
+# The platform's image for every process in docker-compose.yml: the code location (the default
+# command), the Dagster webserver and daemon. Built from the repo root. Target `runtime` holds the
+# product alone; target `local-api` adds the developer tools, for compose's local Fake Store API.
+FROM python:3.11-slim-bookworm AS runtime
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -46,8 +47,18 @@ RUN pip install --no-cache-dir --no-deps --editable . \
 USER 10001:10001
 
 # Loading the definitions as the runs' user fails the build if the manifest or an import is missing.
-RUN python -c "import fakestore_platform.definitions"
+RUN dagster definitions validate -m fakestore_platform.definitions
 
-# 4000: the code location's gRPC (this default command); 3000: the webserver; 8765: the local API.
-EXPOSE 4000 3000 8765
+# 4000: the code location's gRPC (this default command); 3000: the webserver.
+EXPOSE 4000 3000
 CMD ["dagster", "code-server", "start", "-h", "0.0.0.0", "-p", "4000", "-m", "fakestore_platform.definitions", "--location-name", "fakestore_platform"]
+
+# The local Fake Store API (`docker compose --profile local-api`): the runtime plus the developer
+# tools, which the runtime image never ships.
+FROM runtime AS local-api
+USER root
+COPY fakestore_devtools ./fakestore_devtools
+RUN pip install --no-cache-dir --no-deps --editable .
+USER 10001:10001
+EXPOSE 8765
+CMD ["fakestore-platform", "api", "--host", "0.0.0.0", "--port", "8765"]

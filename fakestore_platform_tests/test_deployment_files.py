@@ -97,10 +97,21 @@ def dockerfile_env() -> dict[str, str]:
     return dict(pair.split("=", 1) for pair in pairs)
 
 
-def dockerfile_copies() -> list[tuple[list[str], str]]:
-    """(sources, destination) of every COPY from the build context."""
-    copies = []
+def dockerfile_stages() -> dict[str, list[tuple[str, str]]]:
+    """Each build stage's instructions, by the stage's name (FROM ... AS name)."""
+    stages: dict[str, list[tuple[str, str]]] = {}
     for kind, args in dockerfile():
+        if kind == "FROM":
+            name = args.split()[-1]
+            stages[name] = []
+        stages[name].append((kind, args))
+    return stages
+
+
+def dockerfile_copies(stage: str | None = None) -> list[tuple[list[str], str]]:
+    """(sources, destination) of every COPY from the build context, in one stage or all."""
+    copies = []
+    for kind, args in dockerfile_stages()[stage] if stage else dockerfile():
         words = shlex.split(args)
         if kind == "COPY" and not any(word.startswith("--from") for word in words):
             paths = [word for word in words if not word.startswith("--")]
@@ -108,13 +119,15 @@ def dockerfile_copies() -> list[tuple[list[str], str]]:
     return copies
 
 
-def image_command() -> list[str]:
-    (cmd,) = [args for kind, args in dockerfile() if kind == "CMD"]
+def image_command(stage: str) -> list[str]:
+    (cmd,) = [args for kind, args in dockerfile_stages()[stage] if kind == "CMD"]
     return json.loads(cmd)
 
 
 def command_of(service: str) -> list[str]:
-    return services()[service].get("command") or image_command()
+    return services()[service].get("command") or image_command(
+        services()[service]["build"]["target"]
+    )
 
 
 def ignored_by_docker(path: str) -> bool:
@@ -346,11 +359,26 @@ def test_volumes_are_declared_or_exist_and_compute_logs_are_shared_with_the_ui()
         assert storage in services()[name]["volumes"], name
 
 
-def test_the_platform_services_share_one_image_built_from_the_dockerfile() -> None:
-    built = {(s["build"], s["image"]) for n, s in services().items() if n in PLATFORM_SERVICES}
-    assert len(built) == 1
-    ((context, _),) = built
-    assert (REPO / context / "Dockerfile").is_file()
+def test_the_platform_services_build_the_dockerfiles_stages() -> None:
+    """The Dagster processes run the runtime image; the local API its stage with the dev tools."""
+    builds = {name: services()[name]["build"] for name in PLATFORM_SERVICES}
+    assert {build["context"] for build in builds.values()} == {"."}
+    assert (REPO / "Dockerfile").is_file()
+    targets = {name: build["target"] for name, build in builds.items()}
+    assert targets == {
+        **dict.fromkeys(set(PLATFORM_SERVICES) - {"fakestore-api"}, "runtime"),
+        "fakestore-api": "local-api",
+    }
+    assert set(targets.values()) <= set(dockerfile_stages())
+    assert len({services()[name]["image"] for name in PLATFORM_SERVICES}) == 2
+
+
+def test_the_runtime_image_ships_no_developer_tool() -> None:
+    runtime = [src for srcs, _ in dockerfile_copies("runtime") for src in srcs]
+    local_api = [src for srcs, _ in dockerfile_copies("local-api") for src in srcs]
+    assert "fakestore_platform" in runtime
+    assert not any(src.startswith("fakestore_devtools") for src in runtime)
+    assert "fakestore_devtools" in local_api
 
 
 # --- The image and the commands the services run ---------------------------------------------------
