@@ -22,9 +22,10 @@ from fakestore_platform.defs.ingest.load import (
     write_cart_partitions,
 )
 from fakestore_platform.defs.ingest.partitions import carts_partitions
-from fakestore_platform.defs.ingest.tables import REJECTED_TABLE, table
+from fakestore_platform.defs.ingest.tables import table
 from fakestore_platform.errors import FakestoreError
 from fakestore_platform.settings import Settings
+from fakestore_platform.warehouse.catalog import BRONZE, REJECTED_RECORDS
 from fakestore_platform.warehouse.connection import warehouse_errors
 from fakestore_platform.warehouse.resource import WAREHOUSE_POOL, Warehouse
 
@@ -45,7 +46,7 @@ def _load_metadata(
     ).fetchall()
     rejected = cursor.execute(
         sql.SQL("select reason from {} where run_id = %s and entity = %s limit %s").format(
-            table(REJECTED_TABLE)
+            table(REJECTED_RECORDS)
         ),
         (writer.run_id, writer.entity, PREVIEW_ROWS),
     ).fetchall()
@@ -143,7 +144,7 @@ def _bronze_asset(
 def _snapshot_asset(
     entity: Entity, description: str, retry_policy: dg.RetryPolicy
 ) -> dg.AssetsDefinition:
-    @_bronze_asset(dg.AssetKey(["bronze", entity]), entity, description, retry_policy)
+    @_bronze_asset(dg.AssetKey([BRONZE, entity]), entity, description, retry_policy)
     def snapshot(
         context: dg.AssetExecutionContext, fakestore_api: FakeStoreApi, warehouse: Warehouse
     ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
@@ -161,9 +162,9 @@ def _snapshot_asset(
     return snapshot
 
 
-BRONZE_PRODUCTS = dg.AssetKey(["bronze", "products"])
-BRONZE_USERS = dg.AssetKey(["bronze", "users"])
-BRONZE_CARTS = dg.AssetKey(["bronze", "carts"])
+BRONZE_PRODUCTS = dg.AssetKey([BRONZE, "products"])
+BRONZE_USERS = dg.AssetKey([BRONZE, "users"])
+BRONZE_CARTS = dg.AssetKey([BRONZE, "carts"])
 BRONZE_ASSETS = (BRONZE_PRODUCTS, BRONZE_USERS, BRONZE_CARTS)
 
 

@@ -9,11 +9,11 @@ from psycopg import sql
 from fakestore_platform.api.models import Entity
 from fakestore_platform.defs.ingest.tables import (
     ID_COLUMNS,
-    REJECTED_TABLE,
     ensure_bronze_tables,
     table,
 )
 from fakestore_platform.settings import Settings
+from fakestore_platform.warehouse.catalog import BRONZE, REJECTED_RECORDS
 from fakestore_platform.warehouse.resource import Warehouse
 
 ENTITIES: tuple[Entity, ...] = ("products", "users", "carts")
@@ -24,7 +24,7 @@ def latest_extraction(entity: Entity) -> sql.Composable:
     return sql.SQL(
         "extracted_at = (select max(extracted_at) from ("
         "select extracted_at from {t} union all select extracted_at from {r} where entity = {e}) as loads)"
-    ).format(t=table(entity), r=table(REJECTED_TABLE), e=sql.Literal(entity))
+    ).format(t=table(entity), r=table(REJECTED_RECORDS), e=sql.Literal(entity))
 
 
 def _served_rows(entity: Entity) -> sql.Composable:
@@ -36,7 +36,7 @@ def _duplicate_ids_check(entity: Entity) -> dg.AssetChecksDefinition:
     id_column = sql.Identifier(ID_COLUMNS[entity])
 
     @dg.asset_check(
-        asset=dg.AssetKey(["bronze", entity]),
+        asset=dg.AssetKey([BRONZE, entity]),
         name="no_duplicate_ids",
         blocking=True,
         description=f"No {entity[:-1]} id appears twice in what bronze serves downstream.",
@@ -70,7 +70,7 @@ def rejected_share_severity(
 
 def _rejected_share_check(entity: Entity, warn: float, error: float) -> dg.AssetChecksDefinition:
     @dg.asset_check(
-        asset=dg.AssetKey(["bronze", entity]),
+        asset=dg.AssetKey([BRONZE, entity]),
         name="rejected_share_below_thresholds",
         blocking=True,
         description=f"Of the {entity} in the latest load, more than {warn:.0%} rejected warns "
@@ -82,7 +82,7 @@ def _rejected_share_check(entity: Entity, warn: float, error: float) -> dg.Asset
         query = sql.SQL(
             "select (select count(*) from {t} where {latest}),"
             " (select count(*) from {r} where entity = {e} and {latest})"
-        ).format(t=table(entity), r=table(REJECTED_TABLE), e=sql.Literal(entity), latest=latest)
+        ).format(t=table(entity), r=table(REJECTED_RECORDS), e=sql.Literal(entity), latest=latest)
         with warehouse.connect() as conn:
             ensure_bronze_tables(conn)
             loaded, rejected = conn.execute(query).fetchone()
