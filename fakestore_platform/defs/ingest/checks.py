@@ -10,6 +10,7 @@ from fakestore_platform.api.models import Entity
 from fakestore_platform.defs.ingest.tables import (
     ID_COLUMNS,
     ensure_bronze_tables,
+    latest_load,
     table,
 )
 from fakestore_platform.settings import Settings
@@ -19,17 +20,9 @@ from fakestore_platform.warehouse.resource import Warehouse
 ENTITIES: tuple[Entity, ...] = ("products", "users", "carts")
 
 
-def latest_extraction(entity: Entity) -> sql.Composable:
-    """Rows of the latest load: a whole snapshot batch, or the cart partitions the latest run replaced."""
-    return sql.SQL(
-        "extracted_at = (select max(extracted_at) from ("
-        "select extracted_at from {t} union all select extracted_at from {r} where entity = {e}) as loads)"
-    ).format(t=table(entity), r=table(REJECTED_RECORDS), e=sql.Literal(entity))
-
-
 def _served_rows(entity: Entity) -> sql.Composable:
     """Rows bronze serves downstream: the latest snapshot batch, or every cart partition."""
-    return sql.SQL("true") if entity == "carts" else latest_extraction(entity)
+    return sql.SQL("true") if entity == "carts" else latest_load(entity)
 
 
 def _duplicate_ids_check(entity: Entity) -> dg.AssetChecksDefinition:
@@ -78,7 +71,7 @@ def _rejected_share_check(entity: Entity, warn: float, error: float) -> dg.Asset
         "(FAKESTORE_REJECTED_SHARE_ERROR).",
     )
     def check(warehouse: Warehouse) -> dg.AssetCheckResult:
-        latest = latest_extraction(entity)
+        latest = latest_load(entity)
         query = sql.SQL(
             "select (select count(*) from {t} where {latest}),"
             " (select count(*) from {r} where entity = {e} and {latest})"

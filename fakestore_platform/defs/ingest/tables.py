@@ -86,5 +86,15 @@ def table(name: str) -> sql.Identifier:
     return bronze(name)
 
 
+def latest_load(entity: Entity) -> sql.Composable:
+    """The condition selecting the rows of `entity`'s latest load, in its table or rejected: a whole
+    snapshot batch, or the cart partitions the latest run replaced. A load that rejected every
+    record is still the latest (dbt's staging, which never reads rejections, has its own)."""
+    return sql.SQL(
+        "extracted_at = (select max(extracted_at) from ("
+        "select extracted_at from {t} union all select extracted_at from {r} where entity = {e}) as loads)"
+    ).format(t=table(entity), r=table(REJECTED_RECORDS), e=sql.Literal(entity))
+
+
 def ensure_bronze_tables(conn: psycopg.Connection) -> None:
     ensure_tables(conn, BRONZE, DDL)

@@ -8,7 +8,7 @@ from decimal import Decimal
 import dagster as dg
 from psycopg import sql
 
-from fakestore_platform.defs.ingest.checks import latest_extraction
+from fakestore_platform.defs.ingest.tables import latest_load
 from fakestore_platform.warehouse.catalog import (
     CORE,
     FACT_CART_ITEMS,
@@ -42,9 +42,7 @@ LATEST_LOAD_DAYS = sql.SQL(
     "select min(partition_date), max(partition_date) from ("
     "select partition_date from {carts} where {latest} union all "
     "select partition_date from {rejected} where entity = 'carts' and {latest}) as loaded"
-).format(
-    carts=bronze("carts"), rejected=bronze(REJECTED_RECORDS), latest=latest_extraction("carts")
-)
+).format(carts=bronze("carts"), rejected=bronze(REJECTED_RECORDS), latest=latest_load("carts"))
 
 # Straight from the payloads of those days: each cart's latest extracted copy, priced at the
 # product's price in the latest batch extracted at or before the cart's time (the first batch for
