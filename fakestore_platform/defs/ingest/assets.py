@@ -23,10 +23,10 @@ from fakestore_platform.defs.ingest.load import (
 )
 from fakestore_platform.defs.ingest.partitions import carts_partitions
 from fakestore_platform.defs.ingest.tables import table
-from fakestore_platform.errors import FakestoreError
 from fakestore_platform.settings import Settings
 from fakestore_platform.warehouse.catalog import BRONZE, REJECTED_RECORDS
 from fakestore_platform.warehouse.connection import warehouse_errors
+from fakestore_platform.warehouse.failures import step_failure
 from fakestore_platform.warehouse.resource import WAREHOUSE_POOL, Warehouse
 
 PREVIEW_ROWS = 5
@@ -89,30 +89,26 @@ def _ingestion(
     partitions: tuple[date, date] | None = None,
 ) -> Iterator[tuple[FakeStoreClient, psycopg.Connection, IngestionProgress]]:
     """The API client and the load's connection, the attempt audited on a connection of its own,
-    and any platform or database error turned into one clear failure that is retried only if it
-    may pass (a lost connection may, a refused statement cannot)."""
-    try:
+    and any platform or database error turned into the step's one-line failure (step_failure)."""
+    with (
+        step_failure(),
+        warehouse.connect() as audit_conn,
+        warehouse.connect() as load_conn,
+        fakestore_api.open_client() as client,
+    ):
+        audit_conn.autocommit = True
         with (
-            warehouse_errors(),
-            warehouse.connect() as audit_conn,
-            warehouse.connect() as load_conn,
-            fakestore_api.open_client() as client,
+            audited_ingestion(
+                audit_conn,
+                run_id=context.run.run_id,
+                asset=context.asset_key.to_user_string(),
+                attempt=context.retry_number + 1,
+                partitions=partitions,
+            ) as progress,
+            warehouse_errors(),  # inside the audit, so its row says the same one line
         ):
-            audit_conn.autocommit = True
-            with (
-                audited_ingestion(
-                    audit_conn,
-                    run_id=context.run.run_id,
-                    asset=context.asset_key.to_user_string(),
-                    attempt=context.retry_number + 1,
-                    partitions=partitions,
-                ) as progress,
-                warehouse_errors(),  # inside the audit, so its row says the same one line
-            ):
-                progress.client = client
-                yield client, load_conn, progress
-    except FakestoreError as exc:
-        raise dg.Failure(description=str(exc), allow_retries=exc.retryable) from exc
+            progress.client = client
+            yield client, load_conn, progress
 
 
 def _bronze_asset(

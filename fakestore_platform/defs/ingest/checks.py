@@ -15,6 +15,7 @@ from fakestore_platform.defs.ingest.tables import (
 )
 from fakestore_platform.settings import Settings
 from fakestore_platform.warehouse.catalog import BRONZE, REJECTED_RECORDS
+from fakestore_platform.warehouse.failures import step_failure
 from fakestore_platform.warehouse.resource import Warehouse
 
 ENTITIES: tuple[Entity, ...] = ("products", "users", "carts")
@@ -38,7 +39,7 @@ def _duplicate_ids_check(entity: Entity) -> dg.AssetChecksDefinition:
         query = sql.SQL(
             "select {id}, count(*) from {t} where {served} group by {id} having count(*) > 1 order by 2 desc, 1 limit 20"
         ).format(id=id_column, t=table(entity), served=_served_rows(entity))
-        with warehouse.connect() as conn:
+        with step_failure(), warehouse.connect() as conn:
             ensure_bronze_tables(conn)
             duplicated = conn.execute(query).fetchall()
         return dg.AssetCheckResult(
@@ -76,7 +77,7 @@ def _rejected_share_check(entity: Entity, warn: float, error: float) -> dg.Asset
             "select (select count(*) from {t} where {latest}),"
             " (select count(*) from {r} where entity = {e} and {latest})"
         ).format(t=table(entity), r=table(REJECTED_RECORDS), e=sql.Literal(entity), latest=latest)
-        with warehouse.connect() as conn:
+        with step_failure(), warehouse.connect() as conn:
             ensure_bronze_tables(conn)
             loaded, rejected = conn.execute(query).fetchone()
         share = rejected / (loaded + rejected) if loaded + rejected else 0.0

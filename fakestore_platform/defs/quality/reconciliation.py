@@ -18,6 +18,7 @@ from fakestore_platform.warehouse.catalog import (
     bronze,
     relation,
 )
+from fakestore_platform.warehouse.failures import step_failure
 from fakestore_platform.warehouse.resource import Warehouse
 from fakestore_platform.warehouse.split import split_rows
 
@@ -121,7 +122,7 @@ def _mart_check(mart: str, revenue: str, units: str | None) -> dg.AssetChecksDef
         description=f"Total {revenue}{f' and {units}' if units else ''} equal fact_cart_items' revenue and units.",
     )
     def check(warehouse: Warehouse) -> dg.AssetCheckResult:
-        with warehouse.connect() as conn:
+        with step_failure(), warehouse.connect() as conn:
             facts = conn.execute(FACT_TOTALS).fetchone()
             totals = conn.execute(query).fetchone()
         return _totals_result(facts, totals, "facts")
@@ -137,18 +138,21 @@ def _mart_check(mart: str, revenue: str, units: str | None) -> dg.AssetChecksDef
     "run reconciles its day, a backfill its range: each day is reconciled when it is rebuilt.",
 )
 def facts_reconcile_with_bronze(warehouse: Warehouse) -> dg.AssetCheckResult:
-    with warehouse.connect() as conn:
-        first, last = conn.execute(LATEST_LOAD_DAYS).fetchone()
-        days = {"first": first, "last": last}
-        facts = conn.execute(FACT_TOTALS + sql.SQL(f" where order_date {DAYS}"), days).fetchone()
-    slices = split_rows(
-        warehouse.connect,
-        BRONZE_TOTALS,
-        sql.Identifier("cart_id"),
-        days,
-        carts=bronze("carts"),
-        products=bronze("products"),
-    )
+    with step_failure():
+        with warehouse.connect() as conn:
+            first, last = conn.execute(LATEST_LOAD_DAYS).fetchone()
+            days = {"first": first, "last": last}
+            facts = conn.execute(
+                FACT_TOTALS + sql.SQL(f" where order_date {DAYS}"), days
+            ).fetchone()
+        slices = split_rows(
+            warehouse.connect,
+            BRONZE_TOTALS,
+            sql.Identifier("cart_id"),
+            days,
+            carts=bronze("carts"),
+            products=bronze("products"),
+        )
     in_bronze = (sum(revenue for revenue, _ in slices), sum(units for _, units in slices))
     return _totals_result(
         in_bronze, facts, "bronze", {"first_day": str(first), "last_day": str(last)}
@@ -173,7 +177,7 @@ def _staging_check(model: str, bronze_count: sql.Composable) -> dg.AssetChecksDe
         description=f"{model} holds one row per record bronze holds for it.",
     )
     def check(warehouse: Warehouse) -> dg.AssetCheckResult:
-        with warehouse.connect() as conn:
+        with step_failure(), warehouse.connect() as conn:
             (expected,) = conn.execute(bronze_count).fetchone()
             (rows,) = conn.execute(rows_query).fetchone()
         return dg.AssetCheckResult(
