@@ -9,6 +9,8 @@ from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
+from psycopg import sql
+
 from fakestore_devtools.emulator import (
     EmulatorConfig,
     FaultConfig,
@@ -23,9 +25,9 @@ from fakestore_platform.redaction import redact_url
 from fakestore_platform.run_output import PLAIN_LOG_ENVIRONMENT
 from fakestore_platform.runs import materialize
 from fakestore_platform.settings import Settings
+from fakestore_platform.warehouse.catalog import LAYERS, MART_SALES_OVERVIEW, MARTS, relation
 from fakestore_platform.warehouse.connection import DatabaseUrls, connect, database_urls
 
-LAYERS = ("bronze", "staging", "core", "marts")
 MART_PREVIEW_ROWS = 10
 
 
@@ -77,18 +79,22 @@ def _report_warehouse(urls: DatabaseUrls) -> None:
         counts = [
             (
                 f"{schema}.{name}",
-                conn.execute(f'select count(*) from "{schema}"."{name}"').fetchone()[0],
+                conn.execute(
+                    sql.SQL("select count(*) from {}").format(relation(schema, name))
+                ).fetchone()[0],
             )
             for schema, name in tables
         ]
         print("\nRows per layer:")
         _print_table(("table", "rows"), counts)
         cursor = conn.execute(
-            "select order_date, category, customer_city, carts, units_sold, gross_revenue"
-            " from marts.mart_sales_overview order by gross_revenue desc, order_date limit %s",
+            sql.SQL(
+                "select order_date, category, customer_city, carts, units_sold, gross_revenue"
+                " from {} order by gross_revenue desc, order_date limit %s"
+            ).format(relation(MARTS, MART_SALES_OVERVIEW)),
             (MART_PREVIEW_ROWS,),
         )
-        print(f"\nTop {MART_PREVIEW_ROWS} rows of marts.mart_sales_overview by revenue:")
+        print(f"\nTop {MART_PREVIEW_ROWS} rows of {MARTS}.{MART_SALES_OVERVIEW} by revenue:")
         _print_table([c.name for c in cursor.description], cursor.fetchall())
 
 

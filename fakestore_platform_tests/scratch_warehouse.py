@@ -8,6 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from psycopg import sql
+
+from fakestore_platform.warehouse.catalog import AUDIT, LAYERS
 from fakestore_platform.warehouse.connection import (
     DatabaseUrls,
     connect,
@@ -24,8 +27,8 @@ def fresh_database(databases: DatabaseUrls, name: str) -> str:
     url = with_database(databases.warehouse, name)
     ensure_database(url)
     with connect(url, autocommit=True) as conn:
-        for schema in ("bronze", "staging", "core", "marts", "audit"):
-            conn.execute(f"drop schema if exists {schema} cascade")
+        for schema in (*LAYERS, AUDIT):
+            conn.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(schema)))
     return url
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import psycopg
 from psycopg import sql
 
+from fakestore_platform.warehouse.catalog import MARTS
+
 READER_ROLE = "fakestore_reader"
-READABLE_SCHEMA = "marts"
+READABLE_SCHEMA = MARTS
 
 
 def _login_with(conn: psycopg.Connection, password: str) -> sql.Composable:

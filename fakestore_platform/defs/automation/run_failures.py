@@ -16,17 +16,21 @@ from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_START_TAG,
 )
 from dagster._utils.error import SerializableErrorInfo
+from psycopg import sql
 from pydantic import Field
 
 from fakestore_platform.settings import Settings
+from fakestore_platform.warehouse.catalog import AUDIT, RUN_FAILURES, audit
 from fakestore_platform.warehouse.connection import warehouse_errors
-from fakestore_platform.warehouse.ddl import ensure_tables, relations_created_by
+from fakestore_platform.warehouse.ddl import ensure_tables
 from fakestore_platform.warehouse.resource import Warehouse
 
-DDL = """
-create schema if not exists audit;
+FAILURES = audit(RUN_FAILURES)
 
-create table if not exists audit.run_failures (
+DDL = sql.SQL("""
+create schema if not exists {audit};
+
+create table if not exists {failures} (
     run_id text primary key,
     job_name text not null,
     assets text[] not null,
@@ -35,9 +39,9 @@ create table if not exists audit.run_failures (
     failed_at timestamptz not null,
     webhook_status text not null
 );
-comment on column audit.run_failures.assets is 'The assets the run planned to materialize.';
-comment on column audit.run_failures.webhook_status is 'not configured, delivered (HTTP status), or why delivery failed.';
-"""
+comment on column {failures}.assets is 'The assets the run planned to materialize.';
+comment on column {failures}.webhook_status is 'not configured, delivered (HTTP status), or why delivery failed.';
+""").format(audit=sql.Identifier(AUDIT), failures=FAILURES)
 WEBHOOK_TIMEOUT_SECONDS = 10.0
 
 
@@ -196,7 +200,7 @@ def record_run_failure(
     """Write the failure to audit.run_failures and post it, once per run: the webhook's outcome,
     or None when the run is recorded already (the sensor and `materialize` may both see it)."""
     with warehouse_errors(), warehouse.connect() as conn:
-        ensure_tables(conn, relations_created_by("audit", DDL), DDL)
+        ensure_tables(conn, AUDIT, DDL)
         with conn.transaction():
             # Held until commit: a second recorder of the run waits here, then finds the row.
             conn.execute(
@@ -204,14 +208,16 @@ def record_run_failure(
                 (f"fakestore.run_failures.{failure.run_id}",),
             )
             if conn.execute(
-                "select 1 from audit.run_failures where run_id = %s", (failure.run_id,)
+                sql.SQL("select 1 from {} where run_id = %s").format(FAILURES), (failure.run_id,)
             ).fetchone():
                 return None
             status = failure_webhook.post(failure.payload())
             conn.execute(
-                "insert into audit.run_failures"
-                " (run_id, job_name, assets, partitions, error, failed_at, webhook_status)"
-                " values (%s, %s, %s, %s, %s, %s, %s)",
+                sql.SQL(
+                    "insert into {}"
+                    " (run_id, job_name, assets, partitions, error, failed_at, webhook_status)"
+                    " values (%s, %s, %s, %s, %s, %s, %s)"
+                ).format(FAILURES),
                 (
                     failure.run_id,
                     failure.job_name,

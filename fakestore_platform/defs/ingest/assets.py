@@ -22,10 +22,11 @@ from fakestore_platform.defs.ingest.load import (
     write_cart_partitions,
 )
 from fakestore_platform.defs.ingest.partitions import carts_partitions
-from fakestore_platform.defs.ingest.tables import REJECTED_TABLE, table
-from fakestore_platform.errors import FakestoreError
+from fakestore_platform.defs.ingest.tables import table
 from fakestore_platform.settings import Settings
+from fakestore_platform.warehouse.catalog import BRONZE, REJECTED_RECORDS
 from fakestore_platform.warehouse.connection import warehouse_errors
+from fakestore_platform.warehouse.failures import step_failure
 from fakestore_platform.warehouse.resource import WAREHOUSE_POOL, Warehouse
 
 PREVIEW_ROWS = 5
@@ -45,7 +46,7 @@ def _load_metadata(
     ).fetchall()
     rejected = cursor.execute(
         sql.SQL("select reason from {} where run_id = %s and entity = %s limit %s").format(
-            table(REJECTED_TABLE)
+            table(REJECTED_RECORDS)
         ),
         (writer.run_id, writer.entity, PREVIEW_ROWS),
     ).fetchall()
@@ -88,30 +89,26 @@ def _ingestion(
     partitions: tuple[date, date] | None = None,
 ) -> Iterator[tuple[FakeStoreClient, psycopg.Connection, IngestionProgress]]:
     """The API client and the load's connection, the attempt audited on a connection of its own,
-    and any platform or database error turned into one clear failure that is retried only if it
-    may pass (a lost connection may, a refused statement cannot)."""
-    try:
+    and any platform or database error turned into the step's one-line failure (step_failure)."""
+    with (
+        step_failure(),
+        warehouse.connect() as audit_conn,
+        warehouse.connect() as load_conn,
+        fakestore_api.open_client() as client,
+    ):
+        audit_conn.autocommit = True
         with (
-            warehouse_errors(),
-            warehouse.connect() as audit_conn,
-            warehouse.connect() as load_conn,
-            fakestore_api.open_client() as client,
+            audited_ingestion(
+                audit_conn,
+                run_id=context.run.run_id,
+                asset=context.asset_key.to_user_string(),
+                attempt=context.retry_number + 1,
+                partitions=partitions,
+            ) as progress,
+            warehouse_errors(),  # inside the audit, so its row says the same one line
         ):
-            audit_conn.autocommit = True
-            with (
-                audited_ingestion(
-                    audit_conn,
-                    run_id=context.run.run_id,
-                    asset=context.asset_key.to_user_string(),
-                    attempt=context.retry_number + 1,
-                    partitions=partitions,
-                ) as progress,
-                warehouse_errors(),  # inside the audit, so its row says the same one line
-            ):
-                progress.client = client
-                yield client, load_conn, progress
-    except FakestoreError as exc:
-        raise dg.Failure(description=str(exc), allow_retries=exc.retryable) from exc
+            progress.client = client
+            yield client, load_conn, progress
 
 
 def _bronze_asset(
@@ -143,7 +140,7 @@ def _bronze_asset(
 def _snapshot_asset(
     entity: Entity, description: str, retry_policy: dg.RetryPolicy
 ) -> dg.AssetsDefinition:
-    @_bronze_asset(dg.AssetKey(["bronze", entity]), entity, description, retry_policy)
+    @_bronze_asset(dg.AssetKey([BRONZE, entity]), entity, description, retry_policy)
     def snapshot(
         context: dg.AssetExecutionContext, fakestore_api: FakeStoreApi, warehouse: Warehouse
     ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
@@ -161,9 +158,9 @@ def _snapshot_asset(
     return snapshot
 
 
-BRONZE_PRODUCTS = dg.AssetKey(["bronze", "products"])
-BRONZE_USERS = dg.AssetKey(["bronze", "users"])
-BRONZE_CARTS = dg.AssetKey(["bronze", "carts"])
+BRONZE_PRODUCTS = dg.AssetKey([BRONZE, "products"])
+BRONZE_USERS = dg.AssetKey([BRONZE, "users"])
+BRONZE_CARTS = dg.AssetKey([BRONZE, "carts"])
 BRONZE_ASSETS = (BRONZE_PRODUCTS, BRONZE_USERS, BRONZE_CARTS)
 
 

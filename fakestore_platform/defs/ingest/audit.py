@@ -9,17 +9,27 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import psycopg
+from psycopg import sql
 
 from fakestore_platform.api.client import FakeStoreClient
 from fakestore_platform.defs.ingest.load import LoadCounts
-from fakestore_platform.warehouse.ddl import ensure_tables, relations_created_by
+from fakestore_platform.warehouse.catalog import (
+    AUDIT,
+    BRONZE,
+    INGESTION_RUNS,
+    REJECTED_RECORDS,
+    audit,
+)
+from fakestore_platform.warehouse.ddl import ensure_tables
 
 logger = logging.getLogger(__name__)
 
-DDL = """
-create schema if not exists audit;
+RUNS = audit(INGESTION_RUNS)
 
-create table if not exists audit.ingestion_runs (
+DDL = sql.SQL("""
+create schema if not exists {audit};
+
+create table if not exists {runs} (
     run_id text not null,
     asset text not null,
     attempt integer not null,
@@ -35,11 +45,17 @@ create table if not exists audit.ingestion_runs (
     error text,
     primary key (run_id, asset, attempt)
 );
-comment on column audit.ingestion_runs.partition_end is 'The last partition day of the run (inclusive).';
-comment on column audit.ingestion_runs.fetched is 'Records received from the API by the attempt.';
-comment on column audit.ingestion_runs.loaded is 'Rows committed to bronze: 0 when the attempt failed and rolled back.';
-comment on column audit.ingestion_runs.rejected is 'Rows committed to bronze.rejected_records: 0 when the attempt failed.';
-"""
+comment on column {runs}.partition_end is 'The last partition day of the run (inclusive).';
+comment on column {runs}.fetched is 'Records received from the API by the attempt.';
+comment on column {runs}.loaded is 'Rows committed to bronze: 0 when the attempt failed and rolled back.';
+comment on column {runs}.rejected is {rejected_comment};
+""").format(
+    audit=sql.Identifier(AUDIT),
+    runs=RUNS,
+    rejected_comment=sql.Literal(
+        f"Rows committed to {BRONZE}.{REJECTED_RECORDS}: 0 when the attempt failed."
+    ),
+)
 
 
 # An attempt holds this lock on its audit connection while it runs: PostgreSQL releases it when the
@@ -47,12 +63,12 @@ comment on column audit.ingestion_runs.rejected is 'Rows committed to bronze.rej
 ATTEMPT_LOCK = "select pg_advisory_lock(hashtext(concat_ws('/', %s::text, %s::text, %s::text)))"
 ATTEMPT_UNLOCK = "select pg_advisory_unlock(hashtext(concat_ws('/', %s::text, %s::text, %s::text)))"
 ABANDONED = "the attempt ended without finishing: its process died or lost the warehouse connection"
-FAIL_ABANDONED_ATTEMPTS = """
-update audit.ingestion_runs
+FAIL_ABANDONED_ATTEMPTS = sql.SQL("""
+update {runs}
 set status = 'failed', finished_at = now(), loaded = 0, rejected = 0, error = %s
 where status = 'running'
     and pg_try_advisory_xact_lock(hashtext(concat_ws('/', run_id, asset, attempt::text)))
-"""
+""").format(runs=RUNS)
 
 
 @dataclass
@@ -68,7 +84,7 @@ class IngestionProgress:
 
 
 def ensure_audit_tables(conn: psycopg.Connection) -> None:
-    ensure_tables(conn, relations_created_by("audit", DDL), DDL)
+    ensure_tables(conn, AUDIT, DDL)
 
 
 @contextmanager
@@ -91,9 +107,11 @@ def audited_ingestion(
     key = (run_id, asset, attempt)
     conn.execute(ATTEMPT_LOCK, key)
     conn.execute(
-        "insert into audit.ingestion_runs (run_id, asset, attempt, partition_start, partition_end, status)"
-        " values (%s, %s, %s, %s, %s, 'running')"
-        " on conflict (run_id, asset, attempt) do update set status = 'running', started_at = now()",
+        sql.SQL(
+            "insert into {} (run_id, asset, attempt, partition_start, partition_end, status)"
+            " values (%s, %s, %s, %s, %s, 'running')"
+            " on conflict (run_id, asset, attempt) do update set status = 'running', started_at = now()"
+        ).format(RUNS),
         (*key, first, last),
     )
     progress = IngestionProgress()
@@ -116,8 +134,11 @@ def _finish(
     try:
         conn.execute(ATTEMPT_UNLOCK, key)
         conn.execute(
-            "update audit.ingestion_runs set status = %s, finished_at = now(), fetched = %s, loaded = %s,"
-            " rejected = %s, http_attempts = %s, error = %s where run_id = %s and asset = %s and attempt = %s",
+            sql.SQL(
+                "update {} set status = %s, finished_at = now(), fetched = %s, loaded = %s,"
+                " rejected = %s, http_attempts = %s, error = %s"
+                " where run_id = %s and asset = %s and attempt = %s"
+            ).format(RUNS),
             (
                 status,
                 counts.fetched,
@@ -129,4 +150,4 @@ def _finish(
             ),
         )
     except psycopg.Error as exc:  # the warehouse went away too: the run's own events keep the error
-        logger.warning("could not record %s in audit.ingestion_runs: %s", key, exc)
+        logger.warning("could not record %s in %s.%s: %s", key, AUDIT, INGESTION_RUNS, exc)

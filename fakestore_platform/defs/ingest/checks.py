@@ -9,34 +9,28 @@ from psycopg import sql
 from fakestore_platform.api.models import Entity
 from fakestore_platform.defs.ingest.tables import (
     ID_COLUMNS,
-    REJECTED_TABLE,
     ensure_bronze_tables,
+    latest_load,
     table,
 )
 from fakestore_platform.settings import Settings
+from fakestore_platform.warehouse.catalog import BRONZE, REJECTED_RECORDS
+from fakestore_platform.warehouse.failures import step_failure
 from fakestore_platform.warehouse.resource import Warehouse
 
 ENTITIES: tuple[Entity, ...] = ("products", "users", "carts")
 
 
-def latest_extraction(entity: Entity) -> sql.Composable:
-    """Rows of the latest load: a whole snapshot batch, or the cart partitions the latest run replaced."""
-    return sql.SQL(
-        "extracted_at = (select max(extracted_at) from ("
-        "select extracted_at from {t} union all select extracted_at from {r} where entity = {e}) as loads)"
-    ).format(t=table(entity), r=table(REJECTED_TABLE), e=sql.Literal(entity))
-
-
 def _served_rows(entity: Entity) -> sql.Composable:
     """Rows bronze serves downstream: the latest snapshot batch, or every cart partition."""
-    return sql.SQL("true") if entity == "carts" else latest_extraction(entity)
+    return sql.SQL("true") if entity == "carts" else latest_load(entity)
 
 
 def _duplicate_ids_check(entity: Entity) -> dg.AssetChecksDefinition:
     id_column = sql.Identifier(ID_COLUMNS[entity])
 
     @dg.asset_check(
-        asset=dg.AssetKey(["bronze", entity]),
+        asset=dg.AssetKey([BRONZE, entity]),
         name="no_duplicate_ids",
         blocking=True,
         description=f"No {entity[:-1]} id appears twice in what bronze serves downstream.",
@@ -45,7 +39,7 @@ def _duplicate_ids_check(entity: Entity) -> dg.AssetChecksDefinition:
         query = sql.SQL(
             "select {id}, count(*) from {t} where {served} group by {id} having count(*) > 1 order by 2 desc, 1 limit 20"
         ).format(id=id_column, t=table(entity), served=_served_rows(entity))
-        with warehouse.connect() as conn:
+        with step_failure(), warehouse.connect() as conn:
             ensure_bronze_tables(conn)
             duplicated = conn.execute(query).fetchall()
         return dg.AssetCheckResult(
@@ -70,7 +64,7 @@ def rejected_share_severity(
 
 def _rejected_share_check(entity: Entity, warn: float, error: float) -> dg.AssetChecksDefinition:
     @dg.asset_check(
-        asset=dg.AssetKey(["bronze", entity]),
+        asset=dg.AssetKey([BRONZE, entity]),
         name="rejected_share_below_thresholds",
         blocking=True,
         description=f"Of the {entity} in the latest load, more than {warn:.0%} rejected warns "
@@ -78,12 +72,12 @@ def _rejected_share_check(entity: Entity, warn: float, error: float) -> dg.Asset
         "(FAKESTORE_REJECTED_SHARE_ERROR).",
     )
     def check(warehouse: Warehouse) -> dg.AssetCheckResult:
-        latest = latest_extraction(entity)
+        latest = latest_load(entity)
         query = sql.SQL(
             "select (select count(*) from {t} where {latest}),"
             " (select count(*) from {r} where entity = {e} and {latest})"
-        ).format(t=table(entity), r=table(REJECTED_TABLE), e=sql.Literal(entity), latest=latest)
-        with warehouse.connect() as conn:
+        ).format(t=table(entity), r=table(REJECTED_RECORDS), e=sql.Literal(entity), latest=latest)
+        with step_failure(), warehouse.connect() as conn:
             ensure_bronze_tables(conn)
             loaded, rejected = conn.execute(query).fetchone()
         share = rejected / (loaded + rejected) if loaded + rejected else 0.0

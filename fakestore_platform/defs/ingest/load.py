@@ -25,11 +25,11 @@ from fakestore_platform.defs.ingest.tables import (
     ID_COLUMNS,
     LINEAGE_COLUMNS,
     REJECTED_COLUMNS,
-    REJECTED_TABLE,
     ensure_bronze_tables,
     table,
 )
 from fakestore_platform.errors import FakestoreError
+from fakestore_platform.warehouse.catalog import BRONZE, REJECTED_RECORDS
 from fakestore_platform.warehouse.copy import copy_lines, copy_rows
 
 # The API takes any start/end, so a backfill asks for two weeks at a time, not a day at a time: few
@@ -158,7 +158,7 @@ class BronzeWriter:
     ) -> None:
         rows = (rejected_row(self.entity, rejection, day, lineage) for day, rejection in rejected)
         self.counts.rejected += copy_rows(
-            self.cursor, table(REJECTED_TABLE), REJECTED_COLUMNS, rows
+            self.cursor, table(REJECTED_RECORDS), REJECTED_COLUMNS, rows
         )
 
 
@@ -196,7 +196,7 @@ def replacing_cart_partitions(
         writer.cursor.execute(sql.SQL("delete from {} where {}").format(table("carts"), in_window))
         writer.cursor.execute(
             sql.SQL("delete from {} where {} and entity = 'carts'").format(
-                table(REJECTED_TABLE), in_window
+                table(REJECTED_RECORDS), in_window
             )
         )
         yield writer
@@ -246,6 +246,6 @@ def _verify_loaded(writer: BronzeWriter) -> None:
     ).fetchone()
     if in_table != writer.counts.valid or writer.counts.loaded != writer.counts.valid:
         raise FakestoreError(
-            f"bronze.{writer.entity}: {writer.counts.valid} valid records fetched but {in_table} "
+            f"{BRONZE}.{writer.entity}: {writer.counts.valid} valid records fetched but {in_table} "
             "rows in the table after the load; rolled back, nothing was written"
         )

@@ -8,12 +8,24 @@ from decimal import Decimal
 import dagster as dg
 from psycopg import sql
 
-from fakestore_platform.defs.ingest.checks import latest_extraction
+from fakestore_platform.defs.ingest.tables import latest_load
+from fakestore_platform.warehouse.catalog import (
+    CORE,
+    FACT_CART_ITEMS,
+    MARTS,
+    REJECTED_RECORDS,
+    STAGING,
+    bronze,
+    relation,
+)
+from fakestore_platform.warehouse.failures import step_failure
 from fakestore_platform.warehouse.resource import Warehouse
 from fakestore_platform.warehouse.split import split_rows
 
-FACTS = dg.AssetKey(["core", "fact_cart_items"])
-FACT_TOTALS = "select coalesce(sum(line_revenue), 0), coalesce(sum(quantity), 0)::bigint from core.fact_cart_items"
+FACTS = dg.AssetKey([CORE, FACT_CART_ITEMS])
+FACT_TOTALS = sql.SQL(
+    "select coalesce(sum(line_revenue), 0), coalesce(sum(quantity), 0)::bigint from {}"
+).format(relation(CORE, FACT_CART_ITEMS))
 DAYS = "between %(first)s and %(last)s"
 
 # Each mart that sums the facts: its revenue and units columns (units None where it has none).
@@ -29,9 +41,9 @@ MART_TOTALS: dict[str, tuple[str, str | None]] = {
 # The first and last day of the latest carts load (valid or rejected rows): the days its run rebuilt.
 LATEST_LOAD_DAYS = sql.SQL(
     "select min(partition_date), max(partition_date) from ("
-    "select partition_date from bronze.carts where {latest} union all "
-    "select partition_date from bronze.rejected_records where entity = 'carts' and {latest}) as loaded"
-).format(latest=latest_extraction("carts"))
+    "select partition_date from {carts} where {latest} union all "
+    "select partition_date from {rejected} where entity = 'carts' and {latest}) as loaded"
+).format(carts=bronze("carts"), rejected=bronze(REJECTED_RECORDS), latest=latest_load("carts"))
 
 # Straight from the payloads of those days: each cart's latest extracted copy, priced at the
 # product's price in the latest batch extracted at or before the cart's time (the first batch for
@@ -39,7 +51,7 @@ LATEST_LOAD_DAYS = sql.SQL(
 BRONZE_TOTALS = sql.SQL(f"""
 with carts as (
     select distinct on (cart_id) payload
-    from bronze.carts
+    from {{carts}}
     where partition_date {DAYS} and {{slice}}
     order by cart_id, extracted_at desc
 ),
@@ -56,12 +68,12 @@ priced as (
         coalesce(at_the_time.price, first_seen.price) as price
     from lines
     left join lateral (
-        select (payload ->> 'price')::numeric as price from bronze.products
+        select (payload ->> 'price')::numeric as price from {{products}}
         where product_id = lines.product_id and extracted_at <= lines.ordered_at
         order by extracted_at desc limit 1
     ) as at_the_time on true
     left join lateral (
-        select (payload ->> 'price')::numeric as price from bronze.products
+        select (payload ->> 'price')::numeric as price from {{products}}
         where product_id = lines.product_id
         order by extracted_at limit 1
     ) as first_seen on true
@@ -95,15 +107,23 @@ def _totals_result(
 
 
 def _mart_check(mart: str, revenue: str, units: str | None) -> dg.AssetChecksDefinition:
+    units_total = (
+        sql.SQL("coalesce(sum({}), 0)::bigint").format(sql.Identifier(units))
+        if units
+        else sql.SQL("null")
+    )
+    query = sql.SQL("select coalesce(sum({}), 0), {} from {}").format(
+        sql.Identifier(revenue), units_total, relation(MARTS, mart)
+    )
+
     @dg.asset_check(
-        asset=dg.AssetKey(["marts", mart]),
+        asset=dg.AssetKey([MARTS, mart]),
         name="totals_reconcile_with_facts",
         description=f"Total {revenue}{f' and {units}' if units else ''} equal fact_cart_items' revenue and units.",
     )
     def check(warehouse: Warehouse) -> dg.AssetCheckResult:
-        with warehouse.connect() as conn:
+        with step_failure(), warehouse.connect() as conn:
             facts = conn.execute(FACT_TOTALS).fetchone()
-            query = f"select coalesce(sum({revenue}), 0), {f'coalesce(sum({units}), 0)::bigint' if units else 'null'} from marts.{mart}"
             totals = conn.execute(query).fetchone()
         return _totals_result(facts, totals, "facts")
 
@@ -118,34 +138,48 @@ def _mart_check(mart: str, revenue: str, units: str | None) -> dg.AssetChecksDef
     "run reconciles its day, a backfill its range: each day is reconciled when it is rebuilt.",
 )
 def facts_reconcile_with_bronze(warehouse: Warehouse) -> dg.AssetCheckResult:
-    with warehouse.connect() as conn:
-        first, last = conn.execute(LATEST_LOAD_DAYS).fetchone()
-        days = {"first": first, "last": last}
-        facts = conn.execute(f"{FACT_TOTALS} where order_date {DAYS}", days).fetchone()
-    slices = split_rows(warehouse.connect, BRONZE_TOTALS, sql.Identifier("cart_id"), days)
-    bronze = (sum(revenue for revenue, _ in slices), sum(units for _, units in slices))
-    return _totals_result(bronze, facts, "bronze", {"first_day": str(first), "last_day": str(last)})
+    with step_failure():
+        with warehouse.connect() as conn:
+            first, last = conn.execute(LATEST_LOAD_DAYS).fetchone()
+            days = {"first": first, "last": last}
+            facts = conn.execute(
+                FACT_TOTALS + sql.SQL(f" where order_date {DAYS}"), days
+            ).fetchone()
+        slices = split_rows(
+            warehouse.connect,
+            BRONZE_TOTALS,
+            sql.Identifier("cart_id"),
+            days,
+            carts=bronze("carts"),
+            products=bronze("products"),
+        )
+    in_bronze = (sum(revenue for revenue, _ in slices), sum(units for _, units in slices))
+    return _totals_result(
+        in_bronze, facts, "bronze", {"first_day": str(first), "last_day": str(last)}
+    )
 
 
 # Each staging model over a whole bronze table: the rows bronze holds for it (every snapshot batch of
 # products and users; each cart once, its latest copy).
 STAGING_COUNTS = {
-    "stg_product_batches": "select count(*) from bronze.products",
-    "stg_user_batches": "select count(*) from bronze.users",
-    "stg_carts": "select count(distinct cart_id) from bronze.carts",
+    "stg_product_batches": sql.SQL("select count(*) from {}").format(bronze("products")),
+    "stg_user_batches": sql.SQL("select count(*) from {}").format(bronze("users")),
+    "stg_carts": sql.SQL("select count(distinct cart_id) from {}").format(bronze("carts")),
 }
 
 
-def _staging_check(model: str, bronze_count: str) -> dg.AssetChecksDefinition:
+def _staging_check(model: str, bronze_count: sql.Composable) -> dg.AssetChecksDefinition:
+    rows_query = sql.SQL("select count(*) from {}").format(relation(STAGING, model))
+
     @dg.asset_check(
-        asset=dg.AssetKey(["staging", model]),
+        asset=dg.AssetKey([STAGING, model]),
         name="rows_equal_bronze",
         description=f"{model} holds one row per record bronze holds for it.",
     )
     def check(warehouse: Warehouse) -> dg.AssetCheckResult:
-        with warehouse.connect() as conn:
+        with step_failure(), warehouse.connect() as conn:
             (expected,) = conn.execute(bronze_count).fetchone()
-            (rows,) = conn.execute(f"select count(*) from staging.{model}").fetchone()
+            (rows,) = conn.execute(rows_query).fetchone()
         return dg.AssetCheckResult(
             passed=rows == expected,
             severity=dg.AssetCheckSeverity.ERROR,

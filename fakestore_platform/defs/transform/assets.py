@@ -19,7 +19,7 @@ from fakestore_platform.defs.transform.project import dbt_project
 from fakestore_platform.defs.transform.resource import FakestoreDbtCli
 from fakestore_platform.defs.transform.translator import FakestoreDbtTranslator
 from fakestore_platform.settings import Settings
-from fakestore_platform.warehouse.connection import warehouse_errors
+from fakestore_platform.warehouse.failures import step_failure
 from fakestore_platform.warehouse.resource import WAREHOUSE_POOL, Warehouse
 from fakestore_platform.warehouse.roles import ensure_reader_role
 
@@ -100,7 +100,7 @@ def _dbt_build(
 ) -> Iterator[Any]:
     # dbt reads its connection from env vars only: the run worker resolves the warehouse (starting
     # the embedded server if needed) and hands it to this dbt run alone, with the window.
-    with warehouse_errors(), warehouse.connect() as conn:
+    with step_failure(), warehouse.connect() as conn:
         ensure_reader_role(conn, warehouse.reader_password)
     invocation = dbt.cli(
         ["build"],
