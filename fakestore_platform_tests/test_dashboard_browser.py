@@ -49,7 +49,7 @@ CHROMIUM_ARGS = [
 VIEWPORT = {"width": 1400, "height": 1000}
 PAGE_TIMEOUT_MS = 60_000
 # Two months of a busier store than the real API's seven carts: every page has something to show.
-STORE = EmulatorConfig(carts=400, days=62)
+STORE = EmulatorConfig(users=40, carts=400, days=62)
 EVERYTHING = ("--select", "*", "--partition-range", "2020-01-01...2020-03-02")
 CENT = Decimal("0.01")
 WHOLE_SPAN = {"start": "2020-01-01", "end": "2020-03-02"}

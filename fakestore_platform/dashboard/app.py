@@ -283,7 +283,9 @@ class Dashboard:
         )
         heatmap = base.mark_rect().encode(
             color=alt.Color(
-                "retention_share:Q", title="Retention", scale=alt.Scale(scheme="blues")
+                "retention_share:Q",
+                title="Retention",
+                scale=alt.Scale(scheme="blues", domain=[0, 1]),
             ),
             tooltip=[
                 "cohort:O",
