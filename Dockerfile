@@ -27,8 +27,10 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
 
 # Dagster's instance: the repo's dagster.yaml (storage URL from FAKESTORE_DAGSTER_STORAGE_URL) and
 # the workspace the webserver and daemon load. storage/ holds compute logs, a volume in compose.
-RUN mkdir -p "$DAGSTER_HOME/storage" "$FAKESTORE_HOME" \
-    && chown dagster:dagster "$DAGSTER_HOME" "$DAGSTER_HOME/storage" "$FAKESTORE_HOME"
+# FAKESTORE_HOME/dashboard holds the dashboard's refresh token, a volume in compose.
+RUN mkdir -p "$DAGSTER_HOME/storage" "$FAKESTORE_HOME/dashboard" \
+    && chown dagster:dagster "$DAGSTER_HOME" "$DAGSTER_HOME/storage" "$FAKESTORE_HOME" \
+        "$FAKESTORE_HOME/dashboard"
 COPY dagster.yaml /opt/dagster/home/dagster.yaml
 COPY deploy/workspace.yaml /opt/dagster/home/workspace.yaml
 
@@ -49,8 +51,8 @@ USER 10001:10001
 # Loading the definitions as the runs' user fails the build if the manifest or an import is missing.
 RUN dagster definitions validate -m fakestore_platform.definitions
 
-# 4000: the code location's gRPC (this default command); 3000: the webserver.
-EXPOSE 4000 3000
+# 4000: the code location's gRPC (this default command); 3000: the webserver; 8501: the dashboard.
+EXPOSE 4000 3000 8501
 CMD ["dagster", "code-server", "start", "-h", "0.0.0.0", "-p", "4000", "-m", "fakestore_platform.definitions", "--location-name", "fakestore_platform"]
 
 # The local Fake Store API (`docker compose --profile local-api`): the runtime plus the developer

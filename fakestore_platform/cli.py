@@ -178,7 +178,28 @@ def _run_demo(args: argparse.Namespace) -> None:
 def _run_dev(args: argparse.Namespace) -> None:
     from fakestore_platform.dev import run_dev
 
-    run_dev(load_settings(), args.host, args.port, args.local_api)
+    run_dev(load_settings(), args.host, args.port, args.local_api, args.dashboard_port)
+
+
+def _run_dashboard(args: argparse.Namespace) -> None:
+    from fakestore_platform.dashboard.server import ensure_port_free, streamlit_command
+    from fakestore_platform.errors import WarehouseError
+    from fakestore_platform.warehouse.connection import reader_url
+    from fakestore_platform.warehouse.embedded import EmbeddedPostgres
+
+    settings = load_settings()
+    try:
+        reader_url(settings)  # an unset password is refused here, in one line
+    except WarehouseError:  # only the embedded server can be "not running": start it
+        EmbeddedPostgres(settings.embedded_pgdata).start()
+    ensure_port_free(args.host, args.port)
+    print(
+        f"Dashboard on http://{args.host}:{args.port} (the marts, read as fakestore_reader;"
+        " Ctrl-C stops it)",
+        flush=True,
+    )
+    command = streamlit_command(args.host, args.port)
+    os.execv(command[0], command)  # Streamlit's process from here on: Ctrl-C reaches it alone
 
 
 def _run_bench(args: argparse.Namespace) -> None:
@@ -310,7 +331,17 @@ def build_parser() -> argparse.ArgumentParser:
     dev.add_argument(
         "--local-api", action="store_true", help="serve the local Fake Store API for this session"
     )
+    dev.add_argument(
+        "--dashboard-port", type=_port, default=8501, help="the dashboard's port, beside the UI"
+    )
     dev.set_defaults(run=_run_dev)
+
+    dashboard = commands.add_parser(
+        "dashboard", help="serve the analysts' dashboard over the marts (as fakestore_reader)"
+    )
+    dashboard.add_argument("--host", default="127.0.0.1")
+    dashboard.add_argument("--port", type=_port, default=8501)
+    dashboard.set_defaults(run=_run_dashboard)
     return parser
 
 

@@ -11,17 +11,19 @@ from fakestore_platform.api.resource import FakeStoreApi
 from fakestore_platform.defs.automation.definitions import automation_definitions
 from fakestore_platform.defs.ingest.definitions import ingest_definitions
 from fakestore_platform.defs.quality.definitions import quality_definitions
+from fakestore_platform.defs.serve.definitions import serve_definitions
 from fakestore_platform.defs.transform.definitions import transform_definitions
 from fakestore_platform.settings import Settings, load_settings
 from fakestore_platform.warehouse.resource import Warehouse
 
 
 def build_definitions(settings: Settings) -> dg.Definitions:
-    """Ingest, transform, quality and automation, and the resources they share."""
+    """Ingest, transform, quality, serve and automation, and the resources they share."""
     return dg.Definitions.merge(
         ingest_definitions(settings),
         transform_definitions(settings),
         quality_definitions(),
+        serve_definitions(settings),
         automation_definitions(settings),
         dg.Definitions(
             # Steps run one after another in the run's own process: the work happens in PostgreSQL

@@ -1,4 +1,5 @@
-"""`fakestore-platform dev`: the Dagster webserver and daemon on the platform's own instance."""
+"""`fakestore-platform dev`: the Dagster webserver and daemon on the platform's own instance, and the
+analysts' dashboard beside them."""
 
 from __future__ import annotations
 
@@ -12,10 +13,12 @@ from pathlib import Path
 from types import FrameType
 
 from fakestore_devtools.emulator import EmulatorConfig, serve_in_background
+from fakestore_platform.dashboard.server import ensure_port_free, streamlit_command
+from fakestore_platform.errors import FakestoreError
 from fakestore_platform.instance import dagster_environment, write_project_env
 from fakestore_platform.redaction import redact_url
 from fakestore_platform.settings import Settings
-from fakestore_platform.warehouse.connection import database_urls
+from fakestore_platform.warehouse.connection import database_urls, reader_url
 
 WORKSPACE = Path(__file__).resolve().parents[1] / "workspace.yaml"
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
@@ -42,20 +45,46 @@ def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
-def stop_session(process: subprocess.Popen[bytes]) -> int:
-    """Ctrl-C to every process dagster dev started (its session), as a terminal sends it; SIGKILL
-    whatever outlives STOP_SECONDS: no webserver, daemon or code server is left behind."""
-    with suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGINT)
-    with suppress(subprocess.TimeoutExpired):
-        process.wait(timeout=STOP_SECONDS)
-    with suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
-    return process.wait()
+def stop_session(process: subprocess.Popen[bytes], *others: subprocess.Popen[bytes]) -> int:
+    """Ctrl-C to every process dagster dev started (its session), and to the other sessions (the
+    dashboard's), as a terminal sends it; SIGKILL whatever outlives STOP_SECONDS: no webserver,
+    daemon, code server or dashboard is left behind. Returns dagster dev's exit code."""
+    sessions = (process, *others)
+    for session in sessions:
+        with suppress(ProcessLookupError):
+            os.killpg(session.pid, signal.SIGINT)
+    for session in sessions:
+        with suppress(subprocess.TimeoutExpired):
+            session.wait(timeout=STOP_SECONDS)  # all stop at once: the first wait covers the rest
+    for session in sessions:
+        with suppress(ProcessLookupError):
+            os.killpg(session.pid, signal.SIGKILL)
+        session.wait()
+    return process.returncode
 
 
-def run_dev(settings: Settings, host: str, port: int, local_api: bool) -> int:
-    """Run `dagster dev` (webserver + daemon: schedules, sensors, automation) until interrupted."""
+def start_dashboard(
+    settings: Settings, env: dict[str, str], host: str, port: int
+) -> subprocess.Popen[bytes] | None:
+    """The dashboard in a session of its own, or None (and one line why) when it cannot serve:
+    no reader password, or its port taken. The Dagster UI runs either way."""
+    try:
+        reader_url(settings)
+        ensure_port_free(host, port)
+    except FakestoreError as exc:
+        print(f"Dashboard not started: {exc}", flush=True)
+        return None
+    print(f"Dashboard on http://{host}:{port} (the marts, read as fakestore_reader)", flush=True)
+    return subprocess.Popen(
+        streamlit_command(host, port), env=env, cwd=settings.home, start_new_session=True
+    )
+
+
+def run_dev(
+    settings: Settings, host: str, port: int, local_api: bool, dashboard_port: int | None = None
+) -> int:
+    """Run `dagster dev` (webserver + daemon: schedules, sensors, automation) and, on
+    `dashboard_port`, the dashboard, until interrupted."""
     urls = database_urls(settings)
     with ExitStack() as stack:
         api_url = (
@@ -78,12 +107,17 @@ def run_dev(settings: Settings, host: str, port: int, local_api: bool) -> int:
         # Run in FAKESTORE_HOME, which has no .env: Dagster would let a project's .env override the
         # environment built here (another instance's DAGSTER_HOME, say).
         process = subprocess.Popen(command, env=env, cwd=settings.home, start_new_session=True)
+        dashboard = (
+            None if dashboard_port is None else start_dashboard(settings, env, host, dashboard_port)
+        )
+        others = () if dashboard is None else (dashboard,)
         for sig in STOP_SIGNALS:
             signal.signal(sig, _raise_interrupt)
         try:
-            return process.wait()
+            process.wait()
+            return stop_session(process, *others)  # dagster dev ended: the dashboard goes too
         except KeyboardInterrupt:
-            return stop_session(process)
+            return stop_session(process, *others)
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)

@@ -25,13 +25,21 @@ from dagster._core.run_coordinator import QueuedRunCoordinator
 from dagster_postgres import PostgresEventLogStorage, PostgresRunStorage, PostgresScheduleStorage
 
 from fakestore_platform.cli import build_parser
+from fakestore_platform.defs.serve.refresh import refresh_token_file
 from fakestore_platform.instance import PLANNED_EVENTS_AS_SUBSETS, storage_url
 from fakestore_platform.run_workers import WorkerCheckingRunLauncher
 from fakestore_platform.settings import load_settings
 from fakestore_platform.warehouse.connection import DatabaseUrls
+from fakestore_platform.warehouse.roles import READER_ROLE
 
 REPO = Path(__file__).resolve().parents[1]
-PLATFORM_SERVICES = ("code-location", "dagster-webserver", "dagster-daemon", "fakestore-api")
+PLATFORM_SERVICES = (
+    "code-location",
+    "dagster-webserver",
+    "dagster-daemon",
+    "fakestore-api",
+    "dashboard",
+)
 DAGSTER_SERVICES = ("dagster-webserver", "dagster-daemon")
 # ${VAR}, ${VAR:-default}, ${VAR:?error}; never $${VAR}, which Compose leaves to the container's shell.
 COMPOSE_VARIABLE = re.compile(r"(?<!\$)\$\{(\w+)(?:(:[-?])([^}]*))?\}")
@@ -371,6 +379,19 @@ def test_the_platform_services_build_the_dockerfiles_stages() -> None:
     }
     assert set(targets.values()) <= set(dockerfile_stages())
     assert len({services()[name]["image"] for name in PLATFORM_SERVICES}) == 2
+
+
+def test_the_dashboard_logs_in_as_the_reader_and_reads_the_code_locations_refresh_token() -> None:
+    env = environment("dashboard")
+    url = urlsplit(env["FAKESTORE_WAREHOUSE_URL"])
+    assert (url.username, url.password, url.hostname) == (READER_ROLE, None, "postgres")
+    assert env["FAKESTORE_READER_PASSWORD"] is None  # from .env, never written here
+    args = build_parser().parse_args(command_of("dashboard")[1:])
+    assert (args.command, args.host) == ("dashboard", "0.0.0.0")
+    token = refresh_token_file(Path(dockerfile_env()["FAKESTORE_HOME"])).parent
+    assert f"dashboard-refresh:{token}" in services()["code-location"]["volumes"]
+    assert f"dashboard-refresh:{token}:ro" in services()["dashboard"]["volumes"]
+    assert services()["dashboard"]["depends_on"] == {"postgres": {"condition": "service_healthy"}}
 
 
 def test_the_runtime_image_ships_no_developer_tool() -> None:

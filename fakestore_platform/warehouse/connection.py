@@ -5,15 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import psycopg
 from psycopg import sql
 
-from fakestore_platform.errors import WarehouseError
+from fakestore_platform.errors import SettingsError, WarehouseError
 from fakestore_platform.redaction import redact_url
-from fakestore_platform.settings import Settings
+from fakestore_platform.settings import Settings, variable_name
 from fakestore_platform.warehouse.embedded import EmbeddedPostgres
+from fakestore_platform.warehouse.roles import READER_ROLE
 
 WAREHOUSE_DATABASE = "warehouse"
 DAGSTER_DATABASE = "dagster"
@@ -106,3 +107,34 @@ def database_urls(settings: Settings) -> DatabaseUrls:
     ensure_database(urls.warehouse)
     ensure_database(urls.dagster)
     return urls
+
+
+def with_login(url: str, user: str, password: str) -> str:
+    """`url` logging in as `user` with `password` instead of its own credentials."""
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    login = f"{quote(user, safe='')}:{quote(password, safe='')}"
+    return urlunsplit(parts._replace(netloc=f"{login}@{host}"))
+
+
+def reader_url(settings: Settings) -> str:
+    """The warehouse as fakestore_reader, who reads the marts and nothing else: what analysts' tools
+    and the dashboard connect with, never the owner's login. Starts nothing: an embedded server that
+    is not running is a warehouse that is down."""
+    if settings.reader_password is None:
+        raise SettingsError(
+            f"{variable_name('reader_password')} is not set: the dashboard logs in as {READER_ROLE}"
+            " with it; set it, and build the marts with it set (make demo) so the role can log in"
+        )
+    if settings.warehouse_url:
+        server = settings.warehouse_url.get_secret_value()
+    else:
+        running = EmbeddedPostgres(settings.embedded_pgdata).running_url()
+        if running is None:
+            raise WarehouseError(
+                f"the embedded warehouse in {settings.embedded_pgdata} is not running"
+                " (fakestore-platform db start)",
+                retryable=True,
+            )
+        server = with_database(running, WAREHOUSE_DATABASE)
+    return with_login(server, READER_ROLE, settings.reader_password.get_secret_value())

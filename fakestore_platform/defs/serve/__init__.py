@@ -1,0 +1,1 @@
+"""Serve: what reads the marts for people downstream of the warehouse, the analysts' dashboard."""
