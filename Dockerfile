@@ -18,9 +18,11 @@ RUN groupadd --system --gid 10001 dagster \
 WORKDIR /opt/dagster/app
 
 # The dependencies alone, read from pyproject.toml: this layer is rebuilt when they change, not on
-# every code edit.
+# every code edit. EXTRAS names optional ones: `--build-arg EXTRAS=k8s` for Kubernetes (dagster-k8s,
+# which the run pods need to load the chart's instance).
+ARG EXTRAS=""
 COPY pyproject.toml ./
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
+RUN python -c "import os, tomllib; project = tomllib.load(open('pyproject.toml', 'rb'))['project']; extras = [e for e in os.environ['EXTRAS'].split(',') if e]; print('\n'.join(project['dependencies'] + [r for e in extras for r in project['optional-dependencies'][e]]))" \
         > /tmp/requirements.txt \
     && pip install --no-cache-dir -r /tmp/requirements.txt \
     && rm /tmp/requirements.txt
@@ -53,6 +55,10 @@ RUN dagster definitions validate -m fakestore_platform.definitions
 
 # 4000: the code location's gRPC (this default command); 3000: the webserver; 8501: the dashboard.
 EXPOSE 4000 3000 8501
+# The code server answers over gRPC (compose gives its other services checks of their own;
+# Kubernetes ignores this and uses the chart's probes).
+HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 \
+    CMD ["dagster", "api", "grpc-health-check", "-p", "4000"]
 CMD ["dagster", "code-server", "start", "-h", "0.0.0.0", "-p", "4000", "-m", "fakestore_platform.definitions", "--location-name", "fakestore_platform"]
 
 # The local Fake Store API (`docker compose --profile local-api`): the runtime plus the developer
@@ -63,4 +69,6 @@ COPY fakestore_devtools ./fakestore_devtools
 RUN pip install --no-cache-dir --no-deps --editable .
 USER 10001:10001
 EXPOSE 8765
+HEALTHCHECK --interval=30s --timeout=10s --start-period=10s --retries=3 \
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8765/products/categories', timeout=5)"]
 CMD ["fakestore-platform", "api", "--host", "0.0.0.0", "--port", "8765"]

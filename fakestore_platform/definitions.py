@@ -13,6 +13,7 @@ from fakestore_platform.defs.ingest.definitions import ingest_definitions
 from fakestore_platform.defs.quality.definitions import quality_definitions
 from fakestore_platform.defs.serve.definitions import serve_definitions
 from fakestore_platform.defs.transform.definitions import transform_definitions
+from fakestore_platform.executors import executor_for
 from fakestore_platform.settings import Settings, load_settings
 from fakestore_platform.warehouse.resource import Warehouse
 
@@ -26,10 +27,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         serve_definitions(settings),
         automation_definitions(settings),
         dg.Definitions(
-            # Steps run one after another in the run's own process: the work happens in PostgreSQL
-            # and dbt, and on two cores a process (and a definitions load) per step cost more than
-            # it overlapped.
-            executor=dg.in_process_executor,
+            executor=executor_for(settings.executor),
             resources={
                 "fakestore_api": FakeStoreApi.from_settings(settings),
                 "warehouse": Warehouse.from_settings(settings),

@@ -45,6 +45,10 @@ DEFAULT_API_READ_TIMEOUT = 30.0
 DEFAULT_API_MAX_ATTEMPTS = 5
 DEFAULT_API_RETRY_BUDGET = 60.0
 
+# How a run executes its steps: in its own process one after another, in a process per step, or in
+# a Kubernetes Job per step (dagster-k8s, the `k8s` extra).
+EXECUTORS = ("in_process", "multiprocess", "k8s")
+
 
 def variable_name(field_name: str) -> str:
     """The environment variable a setting is read from: `api_url` is FAKESTORE_API_URL."""
@@ -168,6 +172,19 @@ class Cron(_Kind):
 
     def expected(self) -> str:
         return "a cron expression of five fields, like '0 6 * * *'"
+
+
+@dataclass(frozen=True)
+class Choice(_Kind):
+    """One of a few names."""
+
+    names: tuple[str, ...]
+
+    def parse(self, text: str) -> str | None:
+        return text if text in self.names else None
+
+    def expected(self) -> str:
+        return f"one of {', '.join(self.names)}"
 
 
 @dataclass(frozen=True)
@@ -305,6 +322,7 @@ class Settings(BaseSettings):
     carts_sensor_interval: Annotated[int, WholeNumber(1, MAX_SECONDS)] = 300
     automation_interval: Annotated[int, WholeNumber(1, MAX_SECONDS)] = 30
     failure_webhook_url: Annotated[SecretStr, HttpUrl(secret_path=True)] | None = None
+    executor: Annotated[str, Choice(EXECUTORS)] = "in_process"
 
     @classmethod
     def settings_customise_sources(

@@ -474,3 +474,45 @@ def test_the_local_api_serves_where_env_example_points_the_platform() -> None:
     assert f":{args.port}/" in " ".join(api["healthcheck"]["test"])
     suggested = re.search(r"FAKESTORE_API_URL=(\S+)", (REPO / ".env.example").read_text())
     assert suggested and suggested.group(1) == f"http://fakestore-api:{args.port}"
+
+
+def healthcheck(stage: str) -> list[str]:
+    """The exec form of the stage's HEALTHCHECK command, its options dropped."""
+    (args,) = [args for kind, args in dockerfile_stages()[stage] if kind == "HEALTHCHECK"]
+    return json.loads(args.split(" CMD ", 1)[1])
+
+
+def test_each_image_checks_its_own_health_on_the_port_it_serves() -> None:
+    code_server = parse_click(image_command("runtime"))
+    grpc_check = parse_click(healthcheck("runtime"))
+    assert grpc_check["port"] == code_server["port"]
+    local_api = build_parser().parse_args(image_command("local-api")[1:])
+    assert f"127.0.0.1:{local_api.port}/" in " ".join(healthcheck("local-api"))
+
+
+def test_the_runtime_stage_copies_the_product_alone_and_ends_as_its_user() -> None:
+    """No tests, developer tools or dev dependencies: the package, the dbt project, the instance."""
+    runtime = {src for srcs, _ in dockerfile_copies("runtime") for src in srcs}
+    assert runtime == {
+        "pyproject.toml",
+        "README.md",
+        "dagster.yaml",
+        "deploy/workspace.yaml",
+        "dbt_project",
+        "fakestore_platform",
+    }
+    assert ignored_by_docker("fakestore_platform_tests/test_deployment_files.py")
+    runs = " ".join(args for kind, args in dockerfile_stages()["runtime"] if kind == "RUN")
+    assert "[dev]" not in runs and "pytest" not in runs
+    for stage in ("runtime", "local-api"):
+        users = [args for kind, args in dockerfile_stages()[stage] if kind == "USER"]
+        assert users[-1] == "10001:10001", stage
+
+
+def test_the_images_extras_are_the_projects_and_none_by_default() -> None:
+    """`--build-arg EXTRAS=k8s` adds dagster-k8s for Kubernetes; compose's image goes without."""
+    (extras,) = [args for kind, args in dockerfile() if kind == "ARG" and args.startswith("EXTRAS")]
+    assert extras == 'EXTRAS=""'
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    assert "k8s" in project["optional-dependencies"]
+    assert "EXTRAS" not in json.dumps(load("docker-compose.yml"))

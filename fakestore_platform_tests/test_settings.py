@@ -75,6 +75,7 @@ def test_values_are_read_from_the_environment() -> None:
         ("FAKESTORE_CARTS_SENSOR_INTERVAL", "0", "whole number from 1 to 86400"),
         ("FAKESTORE_AUTOMATION_INTERVAL", "fast", "whole number from 1 to 86400"),
         ("FAKESTORE_FAILURE_WEBHOOK_URL", "hooks.example.com", "must be an http(s) URL"),
+        ("FAKESTORE_EXECUTOR", "celery", "must be one of in_process, multiprocess, k8s"),
     ],
 )
 def test_each_bad_value_names_the_variable_and_what_it_expects(
@@ -158,6 +159,11 @@ def test_secrets_never_show_in_the_settings_repr_or_str() -> None:
             "FAKESTORE_SCHEDULE_TIMEZONE",
             "CEST",
             "must be an IANA time zone like UTC or Europe/Berlin, got 'CEST'",
+        ),
+        (
+            "FAKESTORE_EXECUTOR",
+            "Celery",
+            "must be one of in_process, multiprocess, k8s, got 'Celery'",
         ),
         (
             "FAKESTORE_FAILURE_WEBHOOK_URL",
