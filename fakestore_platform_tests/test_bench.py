@@ -32,7 +32,7 @@ def test_a_small_benchmark_prints_both_ratios_and_reports_every_figure(tmp_path:
     for figure in (
         "ingest", "COPY ceiling", "ingest_vs_copy", "daily run, 1 day of history",
         "daily run, 365 days of history", "incremental_365_vs_1", "full graph", "real work",
-        "overhead share", "definitions load", "ingest peak memory",
+        "overhead share", "UI metadata", "UI metadata share", "definitions load", "ingest peak memory",
     ):  # fmt: skip
         assert re.search(rf"^\| {re.escape(figure)} \| [\d,.]+ ?\S* \|", text, re.M), figure
     assert "`fakestore_dbt_models`" in text  # the full graph's steps, timed

@@ -1,17 +1,23 @@
 """The marts' analytics rules on a store made by hand, built once by a whole-graph run: RFM scores by
 rank (equal behaviour, equal scores), category months without gaps, cities grouped whatever the
-API's case, and every description in PostgreSQL's catalog."""
+API's case, every description in PostgreSQL's catalog, and what the run recorded in Dagster of each
+model: rows and columns, and the marts' headline figures and charts."""
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+import dagster as dg
 import pytest
+from psycopg import sql
 
+from fakestore_platform.cli import printed_run_id
+from fakestore_platform.defs.transform.model_metadata import HEADLINE_FIGURES
 from fakestore_platform.defs.transform.project import dbt_project
 from fakestore_platform.warehouse.connection import connect
 from fakestore_platform_tests.samples import CART, PRODUCT, USER, WHOLE_PRICE_PRODUCT
@@ -62,13 +68,19 @@ STORE = ScriptedApi(
 
 
 @pytest.fixture(scope="module")
-def warehouse(platform_env, databases) -> str:
+def built(platform_env, databases) -> tuple[str, str]:
+    """The warehouse's URL and the id of the run that built it."""
     url = fresh_database(databases, "marts_analytics_test")
     with STORE.serve() as api_url:
         out = materialize(url, api_url, *EVERYTHING)
     passed, total = map(int, re.search(r"(\d+) of (\d+) checks passed", out).groups())
     assert passed == total > 80, out
-    return url
+    return url, printed_run_id(out)
+
+
+@pytest.fixture(scope="module")
+def warehouse(built) -> str:
+    return built[0]
 
 
 def test_customers_who_behave_alike_get_equal_rfm_scores_and_segment(warehouse) -> None:
@@ -159,3 +171,99 @@ def test_model_and_column_descriptions_reach_postgresql(warehouse) -> None:
         for schema, model, column in described
     }
     assert "Scores by rank" in found[described[0]][0]
+
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+CHART = re.compile(r"^!\[[^\]]+\]\(data:image/png;base64,([A-Za-z0-9+/=]+)\)$")
+
+
+@pytest.fixture(scope="module")
+def model_metadata(built) -> dict[str, dict[str, Any]]:
+    """Each dbt model's materialization metadata in the run, by model name (a partitioned fact's
+    partitions all carry the same)."""
+    _, run_id = built
+    with dg.DagsterInstance.get() as instance:
+        records = instance.get_records_for_run(
+            run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION, limit=10_000
+        ).records
+    return {
+        materialization.asset_key.path[-1]: materialization.metadata
+        for materialization in (record.asset_materialization for record in records)
+        if materialization.asset_key.path[0] in {"staging", "core", "marts"}
+    }
+
+
+def _dbt_models() -> dict[str, tuple[str, str]]:
+    manifest = json.loads(dbt_project.manifest_path.read_text())
+    return {
+        node["name"]: (node["schema"], node["alias"])
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model"
+    }
+
+
+def test_every_dbt_model_records_its_row_count_and_its_columns(warehouse, model_metadata) -> None:
+    models = _dbt_models()
+    assert set(model_metadata) == set(models)
+    with connect(warehouse) as conn:
+        for name, (schema, alias) in models.items():
+            metadata = model_metadata[name]
+            table = sql.Identifier(schema, alias)
+            [(rows,)] = conn.execute(sql.SQL("select count(*) from {}").format(table))
+            columns = [
+                row[0]
+                for row in conn.execute(
+                    "select column_name from information_schema.columns"
+                    " where table_schema = %s and table_name = %s order by ordinal_position",
+                    (schema, alias),
+                )
+            ]
+            assert metadata["dagster/row_count"].value == rows, name
+            schema_value = metadata["dagster/column_schema"].value
+            assert [column.name for column in schema_value.columns] == columns != [], name
+    assert model_metadata["mart_customer_rfm"]["dagster/row_count"].value == 5
+
+
+def test_every_mart_records_its_headline_figures_as_numbers_equal_to_sql(
+    warehouse, model_metadata
+) -> None:
+    marts = {name for name, (schema, _) in _dbt_models().items() if schema == "marts"}
+    assert set(HEADLINE_FIGURES) == marts
+    with connect(warehouse) as conn:
+        for mart, figures in HEADLINE_FIGURES.items():
+            row = conn.execute(
+                sql.SQL("select {} from {}").format(
+                    sql.SQL(", ").join(sql.SQL(expression) for expression in figures.values()),
+                    sql.Identifier("marts", mart),
+                )
+            ).fetchone()
+            recorded = {figure: model_metadata[mart][figure] for figure in figures}
+            assert all(
+                isinstance(value, dg.IntMetadataValue | dg.FloatMetadataValue)
+                for value in recorded.values()
+            ), mart
+            assert {figure: value.value for figure, value in recorded.items()} == pytest.approx(
+                {figure: float(value) for figure, value in zip(figures, row, strict=True)}
+            ), mart
+    daily = model_metadata["mart_daily_revenue"]
+    assert daily["revenue"].value == pytest.approx(329.85 + 329.85 + 1390.00)
+    assert daily["carts"].value == 6
+    assert model_metadata["mart_customer_rfm"]["champions"].value == 1
+
+
+@pytest.mark.parametrize(
+    ("mart", "chart"),
+    [
+        ("mart_daily_revenue", "revenue_by_day"),
+        ("mart_category_performance", "revenue_by_category_and_month"),
+    ],
+)
+def test_the_revenue_charts_are_png_images_in_markdown(model_metadata, mart, chart) -> None:
+    value = model_metadata[mart][chart]
+    assert isinstance(value, dg.MarkdownMetadataValue)
+    [encoded] = CHART.match(value.value).groups()
+    png = base64.b64decode(encoded, validate=True)
+    assert png.startswith(PNG_SIGNATURE)
+    width, height = int.from_bytes(png[16:20]), int.from_bytes(png[20:24])  # the IHDR chunk
+    assert (width, height) == (1000, 400)
+    assert 5_000 < len(png) < 200_000

@@ -10,12 +10,14 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import dagster as dg
 import httpx
 import pytest
 
+from fakestore_platform.runs import materialize
 from fakestore_platform_tests.dev_server import dev_server
 
 try:
@@ -39,6 +41,9 @@ VIEWPORT = {"width": 1600, "height": 1000}
 GROUPS = ("bronze", "staging", "core", "marts")
 BRONZE_ASSETS = ("products", "users", "carts")
 BRONZE_PRODUCTS = dg.AssetKey(["bronze", "products"])
+MART_DAILY_REVENUE = dg.AssetKey(["marts", "mart_daily_revenue"])
+# The local API's carts (test_graph_python_api builds the same span).
+FIRST_CART_DAY, LAST_CART_DAY = date(2020, 1, 1), date(2020, 3, 2)
 RUN_ID = re.compile(r"/runs/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$")
 # A page of a webserver sharing two cores with a daemon and run workers can take tens of seconds.
 PAGE_TIMEOUT_MS = 60_000
@@ -137,3 +142,27 @@ def test_the_asset_graph_shows_bronze_staging_core_and_marts(
     expect(graph.get_by_text("products", exact=True)).to_be_visible()
     expect(graph.get_by_text("fetching statuses")).to_have_count(0)
     page.screenshot(path=screenshots / "asset-graph.png")
+
+
+def test_the_daily_revenue_mart_shows_its_chart_and_headline_figures(
+    page: Page, dagster_ui: str, screenshots: Path
+) -> None:
+    outcome = materialize("*", (FIRST_CART_DAY, LAST_CART_DAY))
+    assert outcome.success, outcome.failures
+    with dg.DagsterInstance.get() as instance:
+        latest = instance.get_latest_materialization_event(MART_DAILY_REVENUE)
+    assert latest is not None and latest.run_id == outcome.run_id
+    revenue = latest.asset_materialization.metadata["revenue"].value
+
+    # The Events tab lists the latest materialization's metadata; markdown opens in a dialog.
+    page.goto(f"{dagster_ui}/assets/marts/mart_daily_revenue?view=events")
+    figure = page.get_by_role("row").filter(has_text="revenue_last_7_days")
+    expect(figure).to_be_visible()
+    revenue_row = page.get_by_role("row").filter(has=page.get_by_text("revenue", exact=True))
+    expect(revenue_row.get_by_text(str(revenue), exact=True)).to_be_visible()
+    page.screenshot(path=screenshots / "mart-daily-revenue-figures.png")
+    page.get_by_role("row").filter(has_text="revenue_by_day").get_by_text("[Show Markdown]").click()
+    chart = page.locator('img[src^="data:image/png;base64,"]')
+    expect(chart).to_be_visible()
+    assert chart.evaluate("image => image.naturalWidth") == 1000  # decoded, not a broken image
+    page.screenshot(path=screenshots / "mart-daily-revenue-chart.png")

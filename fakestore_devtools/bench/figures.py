@@ -23,6 +23,7 @@ from fakestore_platform.defs.ingest.load import (
     replacing_cart_partitions,
     write_cart_partitions,
 )
+from fakestore_platform.defs.transform.model_metadata import METADATA_SECONDS
 from fakestore_platform.defs.transform.project import dbt_project
 from fakestore_platform.errors import FakestoreError
 from fakestore_platform.runs import materialize
@@ -184,6 +185,24 @@ def python_check_seconds(run_id: str) -> float:
         for step, seconds in step_seconds(run_id).items()
         if not step.startswith(dbt_steps) and step not in bronze_steps
     )
+
+
+def model_metadata_seconds(run_id: str) -> float:
+    """The time the dbt steps spent reading what the UI shows of each model (row count, columns,
+    the marts' figures and charts): each model's `metadata_seconds`, once per model (a partitioned
+    fact's partitions all carry the one reading)."""
+    with dg.DagsterInstance.get() as instance:
+        records = instance.get_records_for_run(
+            run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION, limit=100_000
+        ).records
+    seconds = {
+        record.asset_materialization.asset_key: record.asset_materialization.metadata[
+            METADATA_SECONDS
+        ].value
+        for record in records
+        if METADATA_SECONDS in record.asset_materialization.metadata
+    }
+    return sum(seconds.values())
 
 
 def server_version(bench: BenchEnvironment) -> str:

@@ -48,6 +48,7 @@ def run_benchmark(size: StoreSize, repeat: int, report: Path | None) -> Figures:
                 direct_load=direct_load,
                 dbt_sql=figures.dbt_sql_seconds(full.run_id),
                 python_checks=figures.python_check_seconds(full.run_id),
+                model_metadata=figures.model_metadata_seconds(full.run_id),
                 definitions_load=definitions,
                 postgres=figures.server_version(bench),
             )

@@ -25,6 +25,11 @@ RUN_FAILURES = "run_failures"
 # The dbt models Python reads.
 FACT_CART_ITEMS = "fact_cart_items"
 MART_SALES_OVERVIEW = "mart_sales_overview"
+MART_DAILY_REVENUE = "mart_daily_revenue"
+MART_PRODUCT_PERFORMANCE = "mart_product_performance"
+MART_CATEGORY_PERFORMANCE = "mart_category_performance"
+MART_CUSTOMER_RFM = "mart_customer_rfm"
+MART_CUSTOMER_COHORTS = "mart_customer_cohorts"
 
 
 def relation(schema: str, name: str) -> sql.Identifier:

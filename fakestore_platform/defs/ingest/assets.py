@@ -13,6 +13,7 @@ from fakestore_platform.api.client import FakeStoreClient
 from fakestore_platform.api.models import Entity, ValidatedBatch
 from fakestore_platform.api.resource import FakeStoreApi
 from fakestore_platform.defs.ingest.audit import IngestionProgress, audited_ingestion
+from fakestore_platform.defs.ingest.checks import rejected_share
 from fakestore_platform.defs.ingest.drift import drift_check_result, drift_check_spec
 from fakestore_platform.defs.ingest.freshness import DAILY_FRESHNESS
 from fakestore_platform.defs.ingest.load import (
@@ -54,6 +55,8 @@ def _load_metadata(
         "fetched": counts.fetched,
         "loaded": counts.loaded,
         "rejected": counts.rejected,
+        # A float, so the Plots tab charts it beside the counts; the check of that name judges it.
+        "rejected_share": rejected_share(counts.loaded, counts.rejected),
         "dagster/row_count": counts.loaded,
         "http_attempts": client.attempts,
         "source_urls": dg.MetadataValue.json(urls),

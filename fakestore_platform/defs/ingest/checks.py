@@ -51,6 +51,11 @@ def _duplicate_ids_check(entity: Entity) -> dg.AssetChecksDefinition:
     return check
 
 
+def rejected_share(loaded: int, rejected: int) -> float:
+    """The share of a load's records that were rejected (0 when it read none)."""
+    return rejected / (loaded + rejected) if loaded + rejected else 0.0
+
+
 def rejected_share_severity(
     share: float, warn: float, error: float
 ) -> dg.AssetCheckSeverity | None:
@@ -80,7 +85,7 @@ def _rejected_share_check(entity: Entity, warn: float, error: float) -> dg.Asset
         with step_failure(), warehouse.connect() as conn:
             ensure_bronze_tables(conn)
             loaded, rejected = conn.execute(query).fetchone()
-        share = rejected / (loaded + rejected) if loaded + rejected else 0.0
+        share = rejected_share(loaded, rejected)
         severity = rejected_share_severity(share, warn, error)
         return dg.AssetCheckResult(
             passed=severity is None,

@@ -15,6 +15,7 @@ from dagster_dbt import DbtCliInvocation, dbt_assets
 
 from fakestore_platform.defs.ingest.partitions import carts_partitions
 from fakestore_platform.defs.transform.failing_rows import with_failing_rows
+from fakestore_platform.defs.transform.model_metadata import with_model_metadata
 from fakestore_platform.defs.transform.project import dbt_project
 from fakestore_platform.defs.transform.resource import FakestoreDbtCli
 from fakestore_platform.defs.transform.translator import FakestoreDbtTranslator
@@ -108,7 +109,8 @@ def _dbt_build(
         context=context,
         raise_on_error=False,
     )
-    yield from with_failing_rows(invocation.stream(), invocation.manifest, warehouse)
+    events = with_failing_rows(invocation.stream(), invocation.manifest, warehouse)
+    yield from with_model_metadata(events, invocation.manifest, warehouse)
     if not invocation.is_successful():
         raise dg.Failure(
             description=dbt_failure_summary(_run_results(invocation), _logged_errors(invocation)),
