@@ -338,5 +338,8 @@ def test_a_database_error_in_an_asset_check_is_one_line_naming_the_check(
             env=built_warehouse,
         )
     line = one_error_line(result)
-    assert '_totals_reconcile_with_bronze: UndefinedColumn: column "entity" does not exist' in line
+    assert (
+        '_totals_reconcile_with_bronze: the warehouse refused a statement (UndefinedColumn): column "entity" does not exist'
+        in line
+    )
     assert "DagsterExecutionStepExecutionError" not in line and "LINE 1" not in line
