@@ -11,6 +11,9 @@ from contextlib import ExitStack, suppress
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
+
+import psutil
 
 from fakestore_devtools.emulator import EmulatorConfig, serve_in_background
 from fakestore_platform.dashboard.server import ensure_port_free, streamlit_command
@@ -20,8 +23,12 @@ from fakestore_platform.redaction import redact_url
 from fakestore_platform.settings import Settings
 from fakestore_platform.warehouse.connection import database_urls, reader_url
 
+if TYPE_CHECKING:
+    import dagster as dg
+
 WORKSPACE = Path(__file__).resolve().parents[1] / "workspace.yaml"
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+STOPPING = "Stopped with `fakestore-platform dev`."
 
 
 # Carts a day in the local API's recent store: enough that every day has some, today included (the
@@ -117,6 +124,7 @@ def run_dev(
             process.wait()
             return stop_session(process, *others)  # dagster dev ended: the dashboard goes too
         except KeyboardInterrupt:
+            cancel_runs_of(process, settings)
             return stop_session(process, *others)
         finally:
             for sig, handler in previous.items():
@@ -124,19 +132,46 @@ def run_dev(
             end_runs_left_behind(settings)
 
 
+def _instance(settings: Settings) -> dg.DagsterInstance:
+    import dagster as dg
+    from dagster._core.instance.ref import InstanceRef
+
+    return dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(settings.dagster_home)))
+
+
+def cancel_runs_of(session: subprocess.Popen[bytes], settings: Settings) -> list[str]:
+    """Mark the runs whose workers this dev started as canceling, so the Ctrl-C that stops them
+    ends them canceled (a termination asked for) rather than failed ("interrupted unexpectedly").
+    Runs of other processes (a `materialize` in another shell) are not touched."""
+    import dagster as dg
+
+    from fakestore_platform.run_workers import logged_worker
+
+    canceling = []
+    try:
+        workers = {child.pid for child in psutil.Process(session.pid).children(recursive=True)}
+        with _instance(settings) as instance:
+            started = instance.get_runs(dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED]))
+            for run in started:
+                logged = logged_worker(instance, run.run_id)
+                if logged is not None and logged[0] in workers:
+                    instance.report_run_canceling(run, message=STOPPING)
+                    canceling.append(run.run_id)
+    except Exception as exc:  # stopping dev must not depend on the instance being reachable
+        print(f"could not mark dev's runs as canceling ({exc}); they may end failed", flush=True)
+    return canceling
+
+
 def end_runs_left_behind(settings: Settings) -> list[str]:
     """Cancel the runs whose workers stopped with dev and free their pool slots: a run interrupted
     mid-step would otherwise hold the warehouse pool, and the next `dg launch` or dagster command,
     which runs no daemon to notice, would wait for it forever. Stopped, not failed: nothing went
     wrong with the run, so the failure sensor and its webhook are not told."""
-    import dagster as dg
-    from dagster._core.instance.ref import InstanceRef
-
     from fakestore_platform.run_workers import free_slots_of_ended_runs, runs_of_dead_workers
 
-    with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(settings.dagster_home))) as instance:
+    with _instance(settings) as instance:
         stopped = runs_of_dead_workers(instance)
         for run, _ in stopped:
-            instance.report_run_canceled(run, message="Stopped with `fakestore-platform dev`.")
+            instance.report_run_canceled(run, message=STOPPING)
         free_slots_of_ended_runs(instance)
     return [run.run_id for run, _ in stopped]
