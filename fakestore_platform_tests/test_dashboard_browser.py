@@ -22,6 +22,15 @@ import pytest
 from fakestore_devtools.emulator import EmulatorConfig, serve_in_background
 from fakestore_platform.warehouse.connection import connect
 from fakestore_platform.warehouse.roles import ensure_reader_role
+from fakestore_platform_tests.chromium import (
+    Browser,
+    Locator,
+    Page,
+    chromium,
+    expect,
+    new_page,
+    requires_chromium,
+)
 from fakestore_platform_tests.dev_server import (
     CLI,
     free_port,
@@ -30,34 +39,14 @@ from fakestore_platform_tests.dev_server import (
 )
 from fakestore_platform_tests.scratch_warehouse import REPO, cli, fresh_database
 
-try:
-    from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
-except ImportError:
-    pytest.skip(
-        "playwright is not installed: pip install -e '.[dev]' (the browser is Debian's chromium)",
-        allow_module_level=True,
-    )
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-]
 VIEWPORT = {"width": 1400, "height": 1000}
-PAGE_TIMEOUT_MS = 60_000
 # Two months of a busier store than the real API's seven carts: every page has something to show.
 STORE = EmulatorConfig(users=40, carts=400, days=62)
 EVERYTHING = ("--select", "*", "--partition-range", "2020-01-01...2020-03-02")
 CENT = Decimal("0.01")
 WHOLE_SPAN = {"start": "2020-01-01", "end": "2020-03-02"}
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason=f"{CHROMIUM} is missing: apt-get install -y chromium (.ci/run does; no browser download)",
-)
+pytestmark = requires_chromium
 
 
 def money(amount: Decimal) -> str:
@@ -124,19 +113,14 @@ def dashboard(env: dict[str, str], log: Path) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as browser:
+        yield browser
 
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport=VIEWPORT)
-    context.set_default_timeout(PAGE_TIMEOUT_MS)
-    expect.set_options(timeout=PAGE_TIMEOUT_MS)
-    yield context.new_page()
-    context.close()
+    with new_page(browser, VIEWPORT) as page:
+        yield page
 
 
 @pytest.fixture(scope="module")

@@ -18,25 +18,16 @@ import httpx
 import pytest
 
 from fakestore_platform.runs import materialize
+from fakestore_platform_tests.chromium import (
+    Browser,
+    Page,
+    chromium,
+    expect,
+    new_page,
+    requires_chromium,
+)
 from fakestore_platform_tests.dev_server import dev_server
 
-try:
-    from playwright.sync_api import Browser, Page, expect, sync_playwright
-except ImportError:
-    pytest.skip(
-        "playwright is not installed: pip install -e '.[dev]' (the browser is Debian's chromium)",
-        allow_module_level=True,
-    )
-
-CHROMIUM = Path("/usr/bin/chromium")
-# Headless as root in a container: no sandbox, no GPU, no small /dev/shm, no background requests.
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-]
 VIEWPORT = {"width": 1600, "height": 1000}
 GROUPS = ("bronze", "staging", "core", "marts")
 BRONZE_ASSETS = ("products", "users", "carts")
@@ -45,15 +36,10 @@ MART_DAILY_REVENUE = dg.AssetKey(["marts", "mart_daily_revenue"])
 # The local API's carts (test_graph_python_api builds the same span).
 FIRST_CART_DAY, LAST_CART_DAY = date(2020, 1, 1), date(2020, 3, 2)
 RUN_ID = re.compile(r"/runs/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$")
-# A page of a webserver sharing two cores with a daemon and run workers can take tens of seconds.
-PAGE_TIMEOUT_MS = 60_000
 # Queued behind whatever the daemon's sensors launched, on a busy two-core machine.
 RUN_TIMEOUT_MS = 240_000
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason=f"{CHROMIUM} is missing: apt-get install -y chromium (.ci/run does; no browser download)",
-)
+pytestmark = requires_chromium
 
 
 @pytest.fixture(scope="module")
@@ -75,21 +61,16 @@ def dagster_ui(
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as browser:
+        yield browser
 
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport=VIEWPORT)
     # The community newsletter dialog a first visit opens would cover the page: answered "skip".
-    context.add_init_script("window.localStorage.setItem('communityNux', '\"1\"')")
-    context.set_default_timeout(PAGE_TIMEOUT_MS)
-    expect.set_options(timeout=PAGE_TIMEOUT_MS)  # assertions have a default of their own, 5 s
-    yield context.new_page()
-    context.close()
+    skip_newsletter = "window.localStorage.setItem('communityNux', '\"1\"')"
+    with new_page(browser, VIEWPORT, skip_newsletter) as page:
+        yield page
 
 
 # First in the file, so the graph's screenshot below shows its materialization.
