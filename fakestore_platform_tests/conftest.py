@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
@@ -58,3 +59,23 @@ def platform_env(
         for name, value in env.items():
             patch.setenv(name, value)
         yield env
+
+
+@pytest.fixture(scope="module")
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the browser tests save their screenshots: FAKESTORE_UI_SCREENSHOTS (docs/img
+    refreshes the README's), else a temporary folder, so `make test` leaves the images alone."""
+    target = os.environ.get("FAKESTORE_UI_SCREENSHOTS")
+    folder = Path(target) if target else tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """Debian's Chromium for a browser test module (which imports fakestore_platform_tests.chromium,
+    and so skips without Playwright)."""
+    from fakestore_platform_tests.chromium import chromium
+
+    with chromium() as browser:
+        yield browser

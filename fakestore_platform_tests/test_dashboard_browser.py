@@ -26,7 +26,6 @@ from fakestore_platform_tests.chromium import (
     Browser,
     Locator,
     Page,
-    chromium,
     expect,
     new_page,
     requires_chromium,
@@ -51,14 +50,6 @@ pytestmark = requires_chromium
 
 def money(amount: Decimal) -> str:
     return f"${amount:,.2f}"
-
-
-@pytest.fixture(scope="module")
-def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    target = os.environ.get("FAKESTORE_UI_SCREENSHOTS")
-    folder = Path(target) if target else tmp_path_factory.mktemp("screenshots")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 @pytest.fixture(scope="module")
@@ -109,12 +100,6 @@ def dashboard(env: dict[str, str], log: Path) -> Iterator[str]:
         yield url
     finally:
         stop_process_group(process, grace=10)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as browser:
-        yield browser
 
 
 @pytest.fixture

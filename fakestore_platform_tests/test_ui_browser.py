@@ -7,7 +7,6 @@ README's), so `make test` leaves the committed images alone.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from datetime import date
@@ -21,7 +20,6 @@ from fakestore_platform.runs import materialize
 from fakestore_platform_tests.chromium import (
     Browser,
     Page,
-    chromium,
     expect,
     new_page,
     requires_chromium,
@@ -43,26 +41,12 @@ pytestmark = requires_chromium
 
 
 @pytest.fixture(scope="module")
-def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    target = os.environ.get("FAKESTORE_UI_SCREENSHOTS")
-    folder = Path(target) if target else tmp_path_factory.mktemp("screenshots")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-@pytest.fixture(scope="module")
 def dagster_ui(
     platform_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     log = tmp_path_factory.mktemp("dev") / "dev.log"
     with dev_server(platform_env, log) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as browser:
-        yield browser
 
 
 @pytest.fixture
