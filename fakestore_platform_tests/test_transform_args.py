@@ -2,12 +2,16 @@
 
 from datetime import date
 
+from dagster_dbt import DbtCliResource
+
 from fakestore_platform.defs.transform.assets import (
     dbt_failure_summary,
     partition_window,
     window_environment,
 )
 from fakestore_platform.defs.transform.failing_rows import describe_failing_rows, stored_failures
+from fakestore_platform.defs.transform.project import DBT_EXECUTABLE, dbt_project
+from fakestore_platform.defs.transform.resource import FakestoreDbtCli
 
 
 def test_a_partition_window_becomes_inclusive_min_and_max_dates() -> None:
@@ -102,3 +106,10 @@ def test_only_a_test_that_stores_its_failures_has_a_table_to_read() -> None:
     assert stored_failures(manifest, "test.fakestore.not_null_x.2") is None
     assert stored_failures(manifest, "test.fakestore.gone.3") is None
     assert stored_failures(manifest, None) is None
+
+
+def test_the_dbt_version_read_from_metadata_is_the_one_dbt_reports() -> None:
+    """The resource skips dagster-dbt's `dbt --version` process: the version must be the same."""
+    dbt = FakestoreDbtCli(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)
+    asked = DbtCliResource._cli_version.func(dbt)  # dagster-dbt's own: runs `dbt --version`
+    assert dbt._cli_version == asked
