@@ -208,6 +208,27 @@ def test_without_a_storage_url_the_instance_finds_the_platforms_postgres(
         assert instance.run_storage.postgres_url == storage_url(databases.dagster)
 
 
+def test_each_storage_keeps_its_connection_between_queries(
+    settings, databases: DatabaseUrls, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """dagster-postgres opens a connection per query outside the webserver; the platform's storage
+    keeps one, so a run's events are not each a new server process."""
+    shutil.copyfile(REPO / "dagster.yaml", tmp_path / "dagster.yaml")
+    monkeypatch.setenv("FAKESTORE_DAGSTER_STORAGE_URL", storage_url(databases.dagster))
+    with DagsterInstance.from_config(str(tmp_path)) as instance:
+        connections = {
+            "runs": instance.run_storage.connect,
+            "events": instance.event_log_storage.run_connection,
+            "schedules": instance.schedule_storage.connect,
+        }
+        for storage, connection in connections.items():
+            backends = set()
+            for _ in range(3):
+                with connection() as conn:
+                    backends.add(conn.exec_driver_sql("select pg_backend_pid()").scalar())
+            assert len(backends) == 1, storage
+
+
 def test_workspace_loads_the_definitions_module() -> None:
     (location,) = load("workspace.yaml")["load_from"]
     assert location["python_module"]["module_name"] == "fakestore_platform.definitions"
