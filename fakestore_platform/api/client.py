@@ -30,6 +30,14 @@ from fakestore_platform.settings import (
 USER_AGENT = f"fakestore-platform/{__version__} (+https://github.com/fakestore-platform)"
 
 
+CARTS_PATH = "/carts"
+
+
+def carts_query(start: date, end: date) -> dict[str, str]:
+    """The query of a request for the carts dated from `start` to `end` (exclusive)."""
+    return {"startdate": start.isoformat(), "enddate": end.isoformat()}
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """How hard to try: at most `max_attempts` requests and `budget_seconds` of waiting in all."""
@@ -226,5 +234,4 @@ class FakeStoreClient:
         """Carts dated from `start` (inclusive) to `end` (exclusive), in one request."""
         if end <= start:
             raise ValueError(f"the carts window must end after it starts: {start} .. {end}")
-        params = {"startdate": start.isoformat(), "enddate": end.isoformat()}
-        return self._get_records("carts", "/carts", params)
+        return self._get_records("carts", CARTS_PATH, carts_query(start, end))
