@@ -17,7 +17,7 @@ import httpx
 import orjson
 
 from fakestore_platform import __version__
-from fakestore_platform.api.models import Entity, ValidatedBatch, may_hold_nul, validate_records
+from fakestore_platform.api.models import Entity, ValidatedBatch, may_hold_nul, validate_response
 from fakestore_platform.errors import FakeStoreApiError
 from fakestore_platform.redaction import redact_url
 from fakestore_platform.settings import (
@@ -214,7 +214,7 @@ class FakeStoreClient:
                 f"GET {url} answered with a JSON {type(body).__name__} where a list of {entity} was expected"
             )
         with _gc_paused():
-            return validate_records(entity, url, body, nul_possible=document.may_hold_nul)
+            return validate_response(entity, url, body, nul_possible=document.may_hold_nul)
 
     def products(self) -> ValidatedBatch:
         return self._get_records("products", "/products")
