@@ -11,7 +11,7 @@ import pytest
 
 from fakestore_platform import __version__
 from fakestore_platform.api.client import FakeStoreClient, RetryPolicy
-from fakestore_platform.api.models import validate_records
+from fakestore_platform.api.models import validate_response
 from fakestore_platform.errors import FakeStoreApiError
 from fakestore_platform_tests.samples import CART, PRODUCT
 
@@ -147,9 +147,9 @@ def test_a_record_holding_a_nul_is_rejected_alone_and_clean_responses_skip_the_s
 ) -> None:
     searched = []
     monkeypatch.setattr(
-        "fakestore_platform.api.client.validate_records",
+        "fakestore_platform.api.client.validate_response",
         lambda *args, nul_possible: (
-            searched.append(nul_possible) or validate_records(*args, nul_possible=nul_possible)
+            searched.append(nul_possible) or validate_response(*args, nul_possible=nul_possible)
         ),
     )
     with_nul = CART | {"id": 2, "channel": "a\x00pp"}
@@ -165,8 +165,8 @@ def test_a_record_holding_a_nul_is_rejected_alone_and_clean_responses_skip_the_s
 def test_the_gc_is_paused_only_while_a_response_is_parsed_and_validated(monkeypatch) -> None:
     seen = []
     monkeypatch.setattr(
-        "fakestore_platform.api.client.validate_records",
-        lambda *args, **kwargs: seen.append(gc.isenabled()) or validate_records(*args, **kwargs),
+        "fakestore_platform.api.client.validate_response",
+        lambda *args, **kwargs: seen.append(gc.isenabled()) or validate_response(*args, **kwargs),
     )
     handler, _ = scripted(ok([CART]), ok([CART]), ok({"not": "a list"}))
     client = client_for(handler, [])

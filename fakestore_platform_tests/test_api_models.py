@@ -4,7 +4,8 @@ from datetime import date
 import orjson
 import pytest
 
-from fakestore_platform.api.models import may_hold_nul, validate_records
+from fakestore_platform.api import models
+from fakestore_platform.api.models import may_hold_nul, validate_records, validate_response
 from fakestore_platform.defs.ingest.records import cart_day
 from fakestore_platform_tests.samples import CART, PRODUCT, USER, WHOLE_PRICE_PRODUCT
 
@@ -69,6 +70,38 @@ def test_a_repeated_id_in_one_response_is_quarantined_not_loaded_twice() -> None
         "id: duplicate of an earlier record with id 1 in this response",
         "id: duplicate of an earlier record with id 1 in this response",
     ]
+
+
+def _as_served(records: list) -> tuple[list, bool]:
+    """The records as the client has them from a response: parsed, and whether it may hold a NUL."""
+    document = orjson.dumps(records)
+    return orjson.loads(document), may_hold_nul(document)
+
+
+def test_a_response_validated_in_one_call_or_record_by_record_gives_the_same_batch() -> None:
+    bad_price = PRODUCT | {"id": 2, "price": "109.95"}
+    over_bound = PRODUCT | {"id": 3, "rating": {"rate": 100.0, "count": 1}}
+    for served in (
+        [PRODUCT, bad_price, WHOLE_PRICE_PRODUCT, over_bound, "not a record"],
+        [PRODUCT, WHOLE_PRICE_PRODUCT, PRODUCT | {"title": "again"}],  # a repeated id
+        [PRODUCT, WHOLE_PRICE_PRODUCT | {"title": "a\x00"}],  # a NUL
+    ):
+        records, nul_possible = _as_served(served)
+        one_call = validate_response("products", "u", records, nul_possible=nul_possible)
+        by_record = validate_records("products", "u", records, nul_possible=nul_possible)
+        assert one_call == by_record
+        assert one_call.rejected
+
+
+def test_an_all_valid_response_is_validated_in_one_call_as_record_by_record(monkeypatch) -> None:
+    carts = [CART | {"id": i, "date": f"2020-03-{i:02d}T10:00:00.000Z"} for i in range(1, 29)]
+    records, nul_possible = _as_served(carts)
+    by_record = validate_records("carts", "u", records, nul_possible=nul_possible)
+    monkeypatch.setattr(models, "validate_records", None)  # the one call must not need it
+    one_call = validate_response("carts", "u", records, nul_possible=nul_possible)
+    assert one_call == by_record
+    assert one_call.valid == carts
+    assert one_call.rejected == []
 
 
 def _with(record: dict, path: tuple, value: object) -> dict:

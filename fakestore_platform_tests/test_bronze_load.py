@@ -20,9 +20,11 @@ from fakestore_platform.defs.ingest.load import (
     request_windows,
     write_cart_partitions,
 )
+from fakestore_platform.defs.ingest.records import Lineage, payload_line
 from fakestore_platform.defs.ingest.tables import ensure_bronze_tables
 from fakestore_platform.errors import FakeStoreApiError
 from fakestore_platform.warehouse.connection import connect, ensure_database, with_database
+from fakestore_platform.warehouse.copy import copy_text
 from fakestore_platform_tests.samples import CART, PRODUCT, USER
 from fakestore_platform_tests.scripted_api import ScriptedApi
 
@@ -431,3 +433,20 @@ def test_a_cart_time_the_load_cannot_file_is_quarantined_and_the_rest_of_the_win
         (4, "date: is not a time like 2020-03-02T00:00:00.000Z"),
         (5, "date: is not a time like 2020-03-02T00:00:00.000Z"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("entity", "record", "redacted"),
+    [
+        ("carts", CART | {"note": 'a\\b\tc\nd\re "quoted" \x01 \u2028 é'}, b"{}"),
+        ("users", USER | {"note": "tab\there"}, b"{password}"),
+    ],
+)
+def test_a_payload_line_is_the_copy_text_of_each_column(entity, record, redacted) -> None:
+    lineage = Lineage("http://api/x?a=1\t2", NOW, "run-1")
+    line = payload_line(entity, b"7", record, lineage.copy_text())
+    document = orjson.dumps({k: v for k, v in record.items() if k != "password"})
+    digest = hashlib.sha256(document).hexdigest().encode()
+    expected = [b"7", copy_text(document), digest, redacted, lineage.copy_text()]
+    assert line == b"\t".join(expected)
+    assert orjson.loads(line.split(b"\t")[1].replace(b"\\\\", b"\\")) == orjson.loads(document)

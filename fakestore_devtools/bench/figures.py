@@ -96,13 +96,23 @@ class Ingest:
     peak_rss_mb: float
 
 
-def ingest_in_child(bench: BenchEnvironment, window: tuple[date, date]) -> Ingest:
-    """bronze/carts over `window` as one run in a child process, whose peak memory is its own."""
+def loaded_days(partitions: tuple[date, date]) -> tuple[date, date]:
+    """The days [start, end) a run of the partitions first..last loads."""
+    return partitions[0], partitions[1] + timedelta(days=1)
+
+
+def ingest_in_child(
+    bench: BenchEnvironment, partitions: tuple[date, date], api_url: str | None = None
+) -> Ingest:
+    """bronze/carts over the partitions first..last as one run in a child process, whose peak
+    memory is its own, reading the local API or the one at `api_url`."""
     command = [sys.executable, "-W", "ignore", "-m", "fakestore_platform.cli", "materialize"]
-    command += ["--select", CARTS_SELECTION, "--partition-range", f"{window[0]}...{window[1]}"]
+    command += ["--select", CARTS_SELECTION]
+    command += ["--partition-range", f"{partitions[0]}...{partitions[1]}"]
+    env = bench.env if api_url is None else {**bench.env, "FAKESTORE_API_URL": api_url}
     with tempfile.TemporaryFile() as output:
         started = time.perf_counter()
-        child = subprocess.Popen(command, env=bench.env, stdout=output, stderr=subprocess.STDOUT)
+        child = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
         _, status, usage = os.wait4(child.pid, 0)  # reaps it with its own resource usage
         child.returncode = os.waitstatus_to_exitcode(status)
         seconds = time.perf_counter() - started
@@ -143,9 +153,9 @@ def direct_load_seconds(bench: BenchEnvironment, window: tuple[date, date]) -> f
         for entity in ("products", "users"):
             with bronze_transaction(conn, entity, extracted_at, run_id) as writer:
                 writer.write_snapshot(getattr(client, entity)())
-        end = window[1] + timedelta(days=1)
-        with replacing_cart_partitions(conn, (window[0], end), extracted_at, run_id) as writer:
-            write_cart_partitions(writer, client, (window[0], end))
+        days = loaded_days(window)
+        with replacing_cart_partitions(conn, days, extracted_at, run_id) as writer:
+            write_cart_partitions(writer, client, days)
     return time.perf_counter() - started
 
 

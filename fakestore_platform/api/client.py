@@ -17,7 +17,7 @@ import httpx
 import orjson
 
 from fakestore_platform import __version__
-from fakestore_platform.api.models import Entity, ValidatedBatch, may_hold_nul, validate_records
+from fakestore_platform.api.models import Entity, ValidatedBatch, may_hold_nul, validate_response
 from fakestore_platform.errors import FakeStoreApiError
 from fakestore_platform.redaction import redact_url
 from fakestore_platform.settings import (
@@ -28,6 +28,14 @@ from fakestore_platform.settings import (
 )
 
 USER_AGENT = f"fakestore-platform/{__version__} (+https://github.com/fakestore-platform)"
+
+
+CARTS_PATH = "/carts"
+
+
+def carts_query(start: date, end: date) -> dict[str, str]:
+    """The query of a request for the carts dated from `start` to `end` (exclusive)."""
+    return {"startdate": start.isoformat(), "enddate": end.isoformat()}
 
 
 @dataclass(frozen=True)
@@ -206,7 +214,7 @@ class FakeStoreClient:
                 f"GET {url} answered with a JSON {type(body).__name__} where a list of {entity} was expected"
             )
         with _gc_paused():
-            return validate_records(entity, url, body, nul_possible=document.may_hold_nul)
+            return validate_response(entity, url, body, nul_possible=document.may_hold_nul)
 
     def products(self) -> ValidatedBatch:
         return self._get_records("products", "/products")
@@ -226,5 +234,4 @@ class FakeStoreClient:
         """Carts dated from `start` (inclusive) to `end` (exclusive), in one request."""
         if end <= start:
             raise ValueError(f"the carts window must end after it starts: {start} .. {end}")
-        params = {"startdate": start.isoformat(), "enddate": end.isoformat()}
-        return self._get_records("carts", "/carts", params)
+        return self._get_records("carts", CARTS_PATH, carts_query(start, end))

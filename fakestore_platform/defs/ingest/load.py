@@ -55,6 +55,13 @@ def request_windows(
 NEIGHBOUR_DAY = timedelta(days=1)
 
 
+def carts_request_windows(window: tuple[date, date]) -> list[tuple[date, date]]:
+    """The request windows a load of the days [start, end) asks for: those days and their
+    neighbouring days, CARTS_REQUEST_DAYS at a time."""
+    start, end = window
+    return list(request_windows(start - NEIGHBOUR_DAY, end + NEIGHBOUR_DAY))
+
+
 def _is_neighbour(day: date, window: tuple[date, date]) -> bool:
     start, end = window
     return day in (start - NEIGHBOUR_DAY, end)
@@ -225,8 +232,7 @@ def write_cart_partitions(
     it while the warehouse takes the COPY: one request ahead, never more, so memory holds two windows.
     A failed request fails the load (and its transaction) when its window's turn comes.
     """
-    start, end = window
-    windows = list(request_windows(start - NEIGHBOUR_DAY, end + NEIGHBOUR_DAY))
+    windows = carts_request_windows(window)
     urls = []
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="carts-prefetch") as fetcher:
         fetch = fetcher.submit(client.carts, *windows[0]) if windows else None
