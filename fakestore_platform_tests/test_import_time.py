@@ -41,3 +41,26 @@ def test_no_module_reads_the_settings_at_import() -> None:
     # Then the definitions builder, the one reader, refuses the first bad variable by name.
     assert result.returncode != 0
     assert "FAKESTORE_" in result.stderr.strip().splitlines()[-1]
+
+
+LOAD_DEFINITIONS = """
+import sys
+from fakestore_platform.definitions import build_definitions
+from fakestore_platform.settings import load_settings
+build_definitions(load_settings()).resolve_asset_graph()
+print(sorted(name for name in ("matplotlib", "streamlit", "dagster_k8s") if name in sys.modules))
+"""
+
+
+def test_loading_the_definitions_imports_no_library_only_a_step_or_a_page_needs() -> None:
+    """Every code server and run worker loads the definitions; charts, the dashboard and Kubernetes
+    load their libraries when used."""
+    result = subprocess.run(
+        [sys.executable, "-W", "ignore", "-c", LOAD_DEFINITIONS],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.split("\n")[-2] == "[]"
