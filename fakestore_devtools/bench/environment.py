@@ -60,7 +60,7 @@ def _free_port() -> int:
 
 
 @contextmanager
-def _local_api(size: StoreSize) -> Iterator[str]:
+def local_api(size: StoreSize) -> Iterator[str]:
     """The local API in its own process, so serving and loading use both cores as in production."""
     port = _free_port()
     command = [sys.executable, "-m", "fakestore_platform.cli", "api", "--port", str(port)]
@@ -91,7 +91,7 @@ def _local_api(size: StoreSize) -> Iterator[str]:
 def bench_environment(home: Path, size: StoreSize) -> Iterator[BenchEnvironment]:
     """A warehouse of its own under `home`, the local API of `size`, and this process configured
     like the platform's Dagster processes; the server is stopped at the end."""
-    with _local_api(size) as api_url:
+    with local_api(size) as api_url:
         settings = load_settings({"FAKESTORE_HOME": str(home), "FAKESTORE_API_URL": api_url})
         server = EmbeddedPostgres(settings.embedded_pgdata)
         try:

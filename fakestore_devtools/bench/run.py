@@ -8,8 +8,24 @@ from datetime import timedelta
 from pathlib import Path
 
 from fakestore_devtools.bench import figures, prerendered
-from fakestore_devtools.bench.environment import StoreSize, bench_environment
+from fakestore_devtools.bench.environment import (
+    BenchEnvironment,
+    StoreSize,
+    bench_environment,
+    local_api,
+)
+from fakestore_devtools.bench.figures import Ingest
 from fakestore_devtools.bench.report import Figures, print_table, write_report
+
+
+def _bronze_backfill(bench: BenchEnvironment, size: StoreSize, rendered: Path) -> Ingest:
+    """Every bronze asset over the two years of daily partitions of `size`, one child process, its
+    carts read from pre-rendered responses: measured last, since it replaces bronze's carts."""
+    partitions = (size.start, size.last_day)
+    with local_api(size) as api_url:
+        prerendered.render(api_url, [figures.loaded_days(partitions)], rendered)
+    with prerendered.prerendered_api(rendered) as rendered_url:
+        return figures.ingest_in_child(bench, partitions, rendered_url, figures.BRONZE_SELECTION)
 
 
 def run_benchmark(size: StoreSize, repeat: int, report: Path | None) -> Figures:
@@ -41,6 +57,9 @@ def run_benchmark(size: StoreSize, repeat: int, report: Path | None) -> Figures:
             # A year of history: the same day rebuilt again.
             figures.at_rest(bench)
             daily_365 = figures.median_run_seconds(figures.DAILY_SELECTION, last, repeat)
+            backfill = figures.backfill_size(size)
+            bronze_backfill = _bronze_backfill(bench, backfill, home / "backfill")
+            warm_demo = figures.warm_demo_seconds(home / "demo")
             result = Figures(
                 size=size,
                 repeat=repeat,
@@ -58,6 +77,9 @@ def run_benchmark(size: StoreSize, repeat: int, report: Path | None) -> Figures:
                 python_checks=figures.python_check_seconds(full.run_id),
                 model_metadata=figures.model_metadata_seconds(full.run_id),
                 definitions_load=definitions,
+                backfill_size=backfill,
+                bronze_backfill=bronze_backfill,
+                warm_demo=warm_demo,
                 postgres=figures.server_version(bench),
             )
     finally:
