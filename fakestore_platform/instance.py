@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from dagster._serdes import ConfigurableClassData
-from dagster_postgres import DagsterPostgresStorage
+from dagster_postgres import DagsterPostgresStorage, PostgresEventLogStorage
 from dagster_postgres.utils import create_pg_engine
 
 from fakestore_platform.settings import Settings, load_settings
@@ -57,6 +57,22 @@ POOL_MAX_OVERFLOW = 20
 POOL_RECYCLE_SECONDS = 3600
 
 
+class PlatformEventLogStorage(PostgresEventLogStorage):
+    """dagster-postgres's event log, remembering which of its tables exist: it asks the server
+    whether asset_event_tags exists on every materialization it stores (a catalog query on a
+    second connection, a third of a 731-partition backfill's event-log time), and a table Dagster
+    created stays."""
+
+    def __init__(self, postgres_url: str) -> None:
+        self._existing_tables: set[str] = set()
+        super().__init__(postgres_url)
+
+    def has_table(self, table_name: str) -> bool:
+        if table_name not in self._existing_tables and super().has_table(table_name):
+            self._existing_tables.add(table_name)
+        return table_name in self._existing_tables
+
+
 class PlatformStorage(DagsterPostgresStorage):
     """Dagster's run, event log and schedule storage (dagster-postgres) on the platform's server.
 
@@ -73,6 +89,7 @@ class PlatformStorage(DagsterPostgresStorage):
 
     def __init__(self, postgres_url: str, inst_data: ConfigurableClassData | None = None) -> None:
         super().__init__(postgres_url=postgres_url, inst_data=inst_data)
+        self._event_log_storage = PlatformEventLogStorage(postgres_url)
         for storage in (self._run_storage, self._event_log_storage, self._schedule_storage):
             storage._engine = create_pg_engine(  # what optimize_for_webserver replaces too
                 postgres_url,

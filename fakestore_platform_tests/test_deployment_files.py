@@ -229,6 +229,19 @@ def test_each_storage_keeps_its_connection_between_queries(
             assert len(backends) == 1, storage
 
 
+def test_the_event_log_asks_the_server_once_whether_a_table_exists(
+    databases: DatabaseUrls, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copyfile(REPO / "dagster.yaml", tmp_path / "dagster.yaml")
+    monkeypatch.setenv("FAKESTORE_DAGSTER_STORAGE_URL", storage_url(databases.dagster))
+    with DagsterInstance.from_config(str(tmp_path)) as instance:
+        storage = instance.event_log_storage
+        assert storage.has_table("asset_event_tags")
+        with monkeypatch.context() as server_gone:
+            server_gone.setattr(PostgresEventLogStorage, "has_table", None)
+            assert storage.has_table("asset_event_tags")  # remembered, not asked again
+
+
 def test_workspace_loads_the_definitions_module() -> None:
     (location,) = load("workspace.yaml")["load_from"]
     assert location["python_module"]["module_name"] == "fakestore_platform.definitions"

@@ -13,6 +13,8 @@ import httpx
 import psycopg
 import pytest
 
+from fakestore_platform.defs.ingest.assets import PREVIEW_ROWS
+from fakestore_platform.defs.ingest.load import CARTS_REQUEST_DAYS
 from fakestore_platform.defs.quality.reconciliation import facts_reconcile_with_bronze
 from fakestore_platform.runs import RunOutcome, materialize
 from fakestore_platform.warehouse.connection import connect
@@ -99,13 +101,19 @@ def test_every_partition_of_the_range_is_materialized(
         records = instance.get_records_for_run(
             outcome.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION, limit=10_000
         ).records
-    partitions = {
-        record.event_log_entry.dagster_event.partition
+    carts = [
+        record.event_log_entry.dagster_event
         for record in records
         if record.event_log_entry.dagster_event.asset_key == dg.AssetKey(["bronze", "carts"])
-    }
+    ]
+    partitions = {event.partition for event in carts}
     assert len(partitions) == (LAST_DAY - FIRST_DAY).days + 1
     assert {cart["date"][:10] for cart in api_data.carts} <= partitions
+    # Every partition's event carries the range's figures: all its requests counted, a few named.
+    metadata = carts[0].event_specific_data.materialization.metadata
+    days_asked = (LAST_DAY - FIRST_DAY).days + 3  # a neighbouring day on each side
+    assert metadata["requests"].value == -(-days_asked // CARTS_REQUEST_DAYS)
+    assert len(metadata["source_urls"].value) == min(metadata["requests"].value, PREVIEW_ROWS)
 
 
 def test_rows_per_layer_and_mart_revenue_equal_the_apis_own_data(

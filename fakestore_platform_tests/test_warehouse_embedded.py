@@ -56,6 +56,14 @@ def test_the_embedded_server_holds_the_warehouse_and_dagster_databases(databases
             assert conn.execute("select current_database()").fetchone() == (name,)
 
 
+def test_only_the_embedded_dagster_database_commits_without_waiting_for_the_disk(
+    databases,
+) -> None:
+    for url, expected in ((databases.dagster, "off"), (databases.warehouse, "on")):
+        with connect(url) as conn:
+            assert conn.execute("show synchronous_commit").fetchone()[0] == expected, url
+
+
 def test_resolving_the_databases_twice_is_harmless(settings, databases) -> None:
     assert database_urls(settings) == databases
 
