@@ -24,7 +24,8 @@ from fakestore_platform_tests.samples import CART, PRODUCT, USER, WHOLE_PRICE_PR
 from fakestore_platform_tests.scratch_warehouse import fresh_database, materialize
 from fakestore_platform_tests.scripted_api import ScriptedApi
 
-EVERYTHING = ("--select", "*", "--partition-range", "2020-01-01...2020-03-31")
+# From the first cart's day to the last's: each partition more is Dagster's work, not the marts'.
+EVERYTHING = ("--select", "*", "--partition-range", "2020-01-15...2020-03-12")
 SHIRT, BRACELET = PRODUCT["id"], WHOLE_PRICE_PRODUCT["id"]  # 109.95 men's clothing, 695 jewelery
 
 
