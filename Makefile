@@ -41,7 +41,7 @@ test-reliability: install manifest
 test-all: install manifest
 	$(BIN)/pytest
 
-# Ingest, incremental and full-graph figures at CARTS carts over a year; writes BENCHMARKS.md.
+# Ingest, incremental, full-graph and fixed-cost figures at CARTS carts over a year; writes BENCHMARKS.md.
 CARTS ?= 1000000
 bench: install manifest
 	$(BIN)/fakestore-platform bench --carts $(CARTS) --report BENCHMARKS.md
