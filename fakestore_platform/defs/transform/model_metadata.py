@@ -103,8 +103,11 @@ def _number(value: Any) -> int | float:
     return float(value) if isinstance(value, Decimal | float) else 0
 
 
-def table_metadata(cursor: psycopg.Cursor, schema: str, name: str) -> dict[str, Any]:
-    """`dagster/column_schema` (names, types, dbt's descriptions) and `dagster/row_count`."""
+def table_metadata(
+    cursor: psycopg.Cursor, schema: str, name: str, *, counted: bool = True
+) -> dict[str, Any]:
+    """`dagster/column_schema` (names, types, dbt's descriptions) and, when `counted`,
+    `dagster/row_count`."""
     columns = [
         dg.TableColumn(
             name=column,
@@ -114,8 +117,13 @@ def table_metadata(cursor: psycopg.Cursor, schema: str, name: str) -> dict[str, 
         )
         for column, data_type, description, nullable in cursor.execute(COLUMNS, (schema, name))
     ]
-    [(rows,)] = cursor.execute(sql.SQL("select count(*) from {}").format(relation(schema, name)))
-    return {"dagster/column_schema": dg.TableSchema(columns=columns), "dagster/row_count": rows}
+    metadata: dict[str, Any] = {"dagster/column_schema": dg.TableSchema(columns=columns)}
+    if counted:
+        [(rows,)] = cursor.execute(
+            sql.SQL("select count(*) from {}").format(relation(schema, name))
+        )
+        metadata["dagster/row_count"] = rows
+    return metadata
 
 
 def headline_figures(cursor: psycopg.Cursor, schema: str, name: str) -> dict[str, int | float]:
@@ -157,11 +165,16 @@ CHARTS: dict[str, Callable[[psycopg.Cursor, sql.Composable], dict[str, dg.Metada
 
 
 def model_metadata(cursor: psycopg.Cursor, node: Mapping[str, Any]) -> dict[str, Any]:
-    """Everything above for one dbt model node of the manifest, as it stands in the warehouse."""
+    """Everything above for one dbt model node of the manifest, as it stands in the warehouse.
+
+    A view's rows are not counted, as dagster-dbt's own fetch_row_counts() does not: a view holds
+    none, and counting it runs its whole query again (the staging views over every cart's lines:
+    2.3 s of a million-cart build, 40% of what the UI's metadata cost)."""
     schema, name = node["schema"], node["alias"]
     chart = CHARTS.get(node["name"])
+    counted = node["config"]["materialized"] != "view"
     return {
-        **table_metadata(cursor, schema, name),
+        **table_metadata(cursor, schema, name, counted=counted),
         **headline_figures(cursor, schema, node["name"]),
         **(chart(cursor, relation(schema, name)) if chart else {}),
     }
