@@ -208,38 +208,41 @@ def test_without_a_storage_url_the_instance_finds_the_platforms_postgres(
         assert instance.run_storage.postgres_url == storage_url(databases.dagster)
 
 
-def test_each_storage_keeps_its_connection_between_queries(
-    settings, databases: DatabaseUrls, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """dagster-postgres opens a connection per query outside the webserver; the platform's storage
-    keeps one, so a run's events are not each a new server process."""
+@pytest.fixture
+def repo_instance(
+    databases: DatabaseUrls, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[DagsterInstance]:
+    """The repo's dagster.yaml, as the image copies it into DAGSTER_HOME, on the session's server."""
     shutil.copyfile(REPO / "dagster.yaml", tmp_path / "dagster.yaml")
     monkeypatch.setenv("FAKESTORE_DAGSTER_STORAGE_URL", storage_url(databases.dagster))
     with DagsterInstance.from_config(str(tmp_path)) as instance:
-        connections = {
-            "runs": instance.run_storage.connect,
-            "events": instance.event_log_storage.run_connection,
-            "schedules": instance.schedule_storage.connect,
-        }
-        for storage, connection in connections.items():
-            backends = set()
-            for _ in range(3):
-                with connection() as conn:
-                    backends.add(conn.exec_driver_sql("select pg_backend_pid()").scalar())
-            assert len(backends) == 1, storage
+        yield instance
+
+
+def test_each_storage_keeps_its_connection_between_queries(repo_instance: DagsterInstance) -> None:
+    """dagster-postgres opens a connection per query outside the webserver; the platform's storage
+    keeps one, so a run's events are not each a new server process."""
+    connections = {
+        "runs": repo_instance.run_storage.connect,
+        "events": repo_instance.event_log_storage.run_connection,
+        "schedules": repo_instance.schedule_storage.connect,
+    }
+    for storage, connection in connections.items():
+        backends = set()
+        for _ in range(3):
+            with connection() as conn:
+                backends.add(conn.exec_driver_sql("select pg_backend_pid()").scalar())
+        assert len(backends) == 1, storage
 
 
 def test_the_event_log_asks_the_server_once_whether_a_table_exists(
-    databases: DatabaseUrls, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    repo_instance: DagsterInstance, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    shutil.copyfile(REPO / "dagster.yaml", tmp_path / "dagster.yaml")
-    monkeypatch.setenv("FAKESTORE_DAGSTER_STORAGE_URL", storage_url(databases.dagster))
-    with DagsterInstance.from_config(str(tmp_path)) as instance:
-        storage = instance.event_log_storage
-        assert storage.has_table("asset_event_tags")
-        with monkeypatch.context() as server_gone:
-            server_gone.setattr(PostgresEventLogStorage, "has_table", None)
-            assert storage.has_table("asset_event_tags")  # remembered, not asked again
+    storage = repo_instance.event_log_storage
+    assert storage.has_table("asset_event_tags")
+    with monkeypatch.context() as server_gone:
+        server_gone.setattr(PostgresEventLogStorage, "has_table", None)
+        assert storage.has_table("asset_event_tags")  # remembered, not asked again
 
 
 def test_workspace_loads_the_definitions_module() -> None:
@@ -248,33 +251,30 @@ def test_workspace_loads_the_definitions_module() -> None:
 
 
 def test_dagster_yaml_makes_a_postgres_instance_with_queued_runs_and_recovery(
-    databases: DatabaseUrls, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    repo_instance: DagsterInstance,
 ) -> None:
     """The repo's dagster.yaml, as the image copies it into DAGSTER_HOME, against a real PostgreSQL."""
-    shutil.copyfile(REPO / "dagster.yaml", tmp_path / "dagster.yaml")
-    monkeypatch.setenv("FAKESTORE_DAGSTER_STORAGE_URL", storage_url(databases.dagster))
     config = load("dagster.yaml")
-    with DagsterInstance.from_config(str(tmp_path)) as instance:
-        assert isinstance(instance.run_storage, PostgresRunStorage)
-        assert isinstance(instance.event_log_storage, PostgresEventLogStorage)
-        assert isinstance(instance.schedule_storage, PostgresScheduleStorage)
-        assert urlsplit(instance.run_storage.postgres_url).path == "/dagster"
-        assert isinstance(instance.run_coordinator, QueuedRunCoordinator)
-        concurrency = instance.get_concurrency_config()
-        runs, pools = config["concurrency"]["runs"], config["concurrency"]["pools"]
-        assert concurrency.run_queue_config.max_concurrent_runs == runs["max_concurrent_runs"]
-        assert concurrency.pool_config.default_pool_limit == pools["default_limit"]
-        assert instance.run_monitoring_enabled
-        start_timeout = config["run_monitoring"]["start_timeout_seconds"]
-        assert instance.run_monitoring_start_timeout_seconds == start_timeout
-        # A dead worker's run is failed (the launcher can tell) and an ended run's slots freed.
-        assert isinstance(instance.run_launcher, WorkerCheckingRunLauncher)
-        assert instance.run_launcher.supports_check_run_worker_health
-        assert instance.run_monitoring_settings["free_slots_after_run_end_seconds"] > 0
-        assert instance.run_retries_enabled
-        assert instance.run_retries_max_retries == config["run_retries"]["max_retries"] > 0
-        assert instance.freshness_enabled
-        assert not instance.telemetry_enabled
+    assert isinstance(repo_instance.run_storage, PostgresRunStorage)
+    assert isinstance(repo_instance.event_log_storage, PostgresEventLogStorage)
+    assert isinstance(repo_instance.schedule_storage, PostgresScheduleStorage)
+    assert urlsplit(repo_instance.run_storage.postgres_url).path == "/dagster"
+    assert isinstance(repo_instance.run_coordinator, QueuedRunCoordinator)
+    concurrency = repo_instance.get_concurrency_config()
+    runs, pools = config["concurrency"]["runs"], config["concurrency"]["pools"]
+    assert concurrency.run_queue_config.max_concurrent_runs == runs["max_concurrent_runs"]
+    assert concurrency.pool_config.default_pool_limit == pools["default_limit"]
+    assert repo_instance.run_monitoring_enabled
+    start_timeout = config["run_monitoring"]["start_timeout_seconds"]
+    assert repo_instance.run_monitoring_start_timeout_seconds == start_timeout
+    # A dead worker's run is failed (the launcher can tell) and an ended run's slots freed.
+    assert isinstance(repo_instance.run_launcher, WorkerCheckingRunLauncher)
+    assert repo_instance.run_launcher.supports_check_run_worker_health
+    assert repo_instance.run_monitoring_settings["free_slots_after_run_end_seconds"] > 0
+    assert repo_instance.run_retries_enabled
+    assert repo_instance.run_retries_max_retries == config["run_retries"]["max_retries"] > 0
+    assert repo_instance.freshness_enabled
+    assert not repo_instance.telemetry_enabled
 
 
 # --- docker-compose.yml ---------------------------------------------------------------------------
