@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import psycopg
 import pytest
+from dagster_dbt import DagsterDbtTranslator
 
 from fakestore_devtools.emulator import EmulatorConfig, serve_in_background
+from fakestore_platform.defs.transform.project import DBT_EXECUTABLE, dbt_project
+from fakestore_platform.defs.transform.resource import FakestoreDbtCli
 from fakestore_platform.warehouse.connection import connect
+from fakestore_platform.warehouse.resource import Warehouse
 from fakestore_platform_tests.scratch_warehouse import fresh_database, materialize
 
 
@@ -20,12 +27,21 @@ def fact_indexes(conn) -> list[tuple[str, str]]:
     ).fetchall()
 
 
-def test_a_price_change_keeps_old_carts_revenue_and_prices_new_carts_anew(
-    platform_env, databases
-) -> None:
-    """The store reprices product 1 between two runs. Carts ordered before the second extraction keep
-    the old price and revenue; carts ordered after it (later today) take the new one. (The carts
-    span yesterday and today, so some come after the second run unless the UTC day is ending.)"""
+@dataclasses.dataclass(frozen=True)
+class Repriced:
+    """A warehouse built twice, the store repricing product 1 between the two runs."""
+
+    url: str
+    old_price: Decimal
+    new_price: Decimal
+    revenue_before: dict[int, Decimal]
+    indexes: list[tuple[str, str]]
+
+
+@pytest.fixture(scope="module")
+def repriced(platform_env, databases) -> Repriced:
+    """The carts span yesterday and today, so some come after the second run unless the UTC day is
+    ending."""
     url = fresh_database(databases, "history_test")
     today = datetime.now(UTC).date()
     store = EmulatorConfig(
@@ -43,11 +59,20 @@ def test_a_price_change_keeps_old_carts_revenue_and_prices_new_carts_anew(
         )
         indexes = fact_indexes(conn)
     new_price = (old_price * 2 + Decimal("0.01")).quantize(Decimal("0.01"))
-
     with serve_in_background(
         dataclasses.replace(store, repriced=((1, float(new_price)),))
     ) as api_url:
         materialize(url, api_url, *everything)
+    return Repriced(url, old_price, new_price, revenue_before, indexes)
+
+
+def test_a_price_change_keeps_old_carts_revenue_and_prices_new_carts_anew(
+    repriced: Repriced,
+) -> None:
+    """Carts ordered before the second extraction keep the old price and revenue; carts ordered
+    after it (later today) take the new one."""
+    url, old_price, new_price = repriced.url, repriced.old_price, repriced.new_price
+    revenue_before, indexes = repriced.revenue_before, repriced.indexes
     with connect(url) as conn:
         (repriced_at,) = conn.execute("select max(extracted_at) from bronze.products").fetchone()
         versions = conn.execute(
@@ -78,6 +103,83 @@ def test_a_price_change_keeps_old_carts_revenue_and_prices_new_carts_anew(
         cart: revenue for cart, revenue in revenue_before.items() if cart in revenue_after
     }
     assert len(revenue_after) == len([c for c in revenue_before if c in revenue_after]) > 0
+
+
+POINT_IN_TIME_TEST = "assert_facts_take_the_versions_in_effect_at_ordered_at"
+
+
+def point_in_time_failures(url: str, home: str) -> int:
+    """The failing rows of dbt's point-in-time test over every day of the facts."""
+    dbt = FakestoreDbtCli(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)
+    run = dbt.cli(
+        ["test", "--select", POINT_IN_TIME_TEST],
+        env=Warehouse(url=url, home=home).dbt_env(),
+        manifest=json.loads(dbt_project.manifest_path.read_text()),
+        dagster_dbt_translator=DagsterDbtTranslator(),
+        raise_on_error=False,
+    ).wait()
+    (result,) = run.get_artifact("run_results.json")["results"]
+    return result["failures"]
+
+
+@contextmanager
+def wrong_versions(url: str) -> Iterator[None]:
+    """Until the block ends: a line before the reprice priced with the new version, a line and a
+    cart pointing at another user's version; each a row the point-in-time test must name."""
+    line = "select cart_item_id, product_sk, user_sk, unit_price, line_revenue from core.fact_cart_items"
+    with connect(url) as conn:
+        (repriced_at,) = conn.execute("select max(extracted_at) from bronze.products").fetchone()
+        repriced_line = conn.execute(
+            f"{line} where product_id = 1 and ordered_at < %s order by cart_item_id limit 1",
+            (repriced_at,),
+        ).fetchone()
+        other_line = conn.execute(
+            f"{line} where cart_item_id != %s order by cart_item_id limit 1", (repriced_line[0],)
+        ).fetchone()
+        cart_id, cart_user_sk = conn.execute(
+            "select cart_id, user_sk from core.fact_carts order by cart_id limit 1"
+        ).fetchone()
+        (new_sk, new_price) = conn.execute(
+            "select product_sk, price from core.dim_products where product_id = 1 and is_current"
+        ).fetchone()
+        conn.execute(
+            "update core.fact_cart_items set product_sk = %s, unit_price = %s,"
+            " line_revenue = round(quantity * %s, 2) where cart_item_id = %s",
+            (new_sk, new_price, new_price, repriced_line[0]),
+        )
+        another_user = "(select user_sk from core.dim_users where user_sk != %s limit 1)"
+        conn.execute(
+            f"update core.fact_cart_items set user_sk = {another_user} where cart_item_id = %s",
+            (other_line[2], other_line[0]),
+        )
+        conn.execute(
+            f"update core.fact_carts set user_sk = {another_user} where cart_id = %s",
+            (cart_user_sk, cart_id),
+        )
+    try:
+        yield
+    finally:
+        with connect(url) as conn:
+            for item_id, product_sk, user_sk, price, revenue in (repriced_line, other_line):
+                conn.execute(
+                    "update core.fact_cart_items set product_sk = %s, user_sk = %s,"
+                    " unit_price = %s, line_revenue = %s where cart_item_id = %s",
+                    (product_sk, user_sk, price, revenue, item_id),
+                )
+            conn.execute(
+                "update core.fact_carts set user_sk = %s where cart_id = %s",
+                (cart_user_sk, cart_id),
+            )
+
+
+def test_the_point_in_time_test_names_each_line_or_cart_on_the_wrong_version(
+    repriced: Repriced, settings
+) -> None:
+    home = str(settings.home)
+    assert point_in_time_failures(repriced.url, home) == 0
+    with wrong_versions(repriced.url):
+        assert point_in_time_failures(repriced.url, home) == 3
+    assert point_in_time_failures(repriced.url, home) == 0
 
 
 def test_a_one_day_run_rewrites_that_day_and_no_other(platform_env, databases) -> None:

@@ -1,11 +1,14 @@
 {#- Point in time, restated independently of the facts' join: the version of a key in effect at a
-    moment is its latest version with valid_from <= that moment, and a key with no version at all is
-    the unknown member (doc block unknown_member), with no price and no revenue. A partitioned build
+    moment is its latest version with valid_from <= that moment (here: the version that starts at or
+    before it and whose key's next version, if any, starts after it), and a key with no version at all
+    is the unknown member (doc block unknown_member), with no price and no revenue. Written as hash
+    joins, not a lateral lookup per row, so PostgreSQL can plan parallel workers (a lateral subquery
+    with a limit never runs in one), and cart_items is read in place, not materialized. A partitioned build
     tests the days it rebuilt (doc block carts_window), so a daily run costs a day, not the facts'
     history; a full build tests every day. -#}
 with
 
-cart_items as (
+cart_items as not materialized (
 
     select
         cart_item_id,
@@ -45,6 +48,26 @@ product_versions as (
 
 ),
 
+product_spans as (
+
+    select
+        product_versions.product_sk,
+        product_versions.product_id,
+        product_versions.price,
+        product_versions.valid_from,
+        min(later.valid_from) as superseded_at
+    from product_versions
+    left join product_versions as later
+        on product_versions.product_id = later.product_id
+        and later.valid_from > product_versions.valid_from
+    group by
+        product_versions.product_sk,
+        product_versions.product_id,
+        product_versions.price,
+        product_versions.valid_from
+
+),
+
 user_versions as (
 
     select
@@ -52,6 +75,24 @@ user_versions as (
         user_id,
         valid_from
     from {{ ref('dim_users') }}
+
+),
+
+user_spans as (
+
+    select
+        user_versions.user_sk,
+        user_versions.user_id,
+        user_versions.valid_from,
+        min(later.valid_from) as superseded_at
+    from user_versions
+    left join user_versions as later
+        on user_versions.user_id = later.user_id
+        and later.valid_from > user_versions.valid_from
+    group by
+        user_versions.user_sk,
+        user_versions.user_id,
+        user_versions.valid_from
 
 ),
 
@@ -68,16 +109,10 @@ line_products as (
         cart_items.line_revenue as actual_revenue,
         {{ money('cart_items.quantity * in_effect.price') }} as expected_revenue
     from cart_items
-    left join lateral (
-        select
-            product_versions.product_sk,
-            product_versions.price
-        from product_versions
-        where product_versions.product_id = cart_items.product_id
-            and product_versions.valid_from <= cart_items.ordered_at
-        order by product_versions.valid_from desc
-        limit 1
-    ) as in_effect on true
+    left join product_spans as in_effect
+        on cart_items.product_id = in_effect.product_id
+        and cart_items.ordered_at >= in_effect.valid_from
+        and (in_effect.superseded_at is null or cart_items.ordered_at < in_effect.superseded_at)
 
 ),
 
@@ -116,14 +151,10 @@ reference_users as (
         null::numeric as actual_revenue,
         null::numeric as expected_revenue
     from user_references
-    left join lateral (
-        select user_versions.user_sk
-        from user_versions
-        where user_versions.user_id = user_references.user_id
-            and user_versions.valid_from <= user_references.ordered_at
-        order by user_versions.valid_from desc
-        limit 1
-    ) as in_effect on true
+    left join user_spans as in_effect
+        on user_references.user_id = in_effect.user_id
+        and user_references.ordered_at >= in_effect.valid_from
+        and (in_effect.superseded_at is null or user_references.ordered_at < in_effect.superseded_at)
 
 ),
 
