@@ -14,6 +14,7 @@ import pytest
 from dagster_dbt import DagsterDbtTranslator
 
 from fakestore_devtools.emulator import EmulatorConfig, serve_in_background
+from fakestore_platform.defs.quality.reconciliation import facts_reconcile_with_bronze
 from fakestore_platform.defs.transform.project import DBT_EXECUTABLE, dbt_project
 from fakestore_platform.defs.transform.resource import FakestoreDbtCli
 from fakestore_platform.warehouse.connection import connect
@@ -180,6 +181,22 @@ def test_the_point_in_time_test_names_each_line_or_cart_on_the_wrong_version(
     with wrong_versions(repriced.url):
         assert point_in_time_failures(repriced.url, home) == 3
     assert point_in_time_failures(repriced.url, home) == 0
+
+
+def test_facts_reconcile_with_bronze_at_the_price_of_each_carts_time(
+    repriced: Repriced, settings
+) -> None:
+    """The check prices bronze's lines itself: carts before the first extraction at the first
+    batch's price, the others at the batch in effect when they were ordered. A line priced with
+    the other version breaks the totals."""
+    warehouse = Warehouse(url=repriced.url, home=str(settings.home))
+    passing = facts_reconcile_with_bronze(warehouse=warehouse)
+    assert passing.passed, passing.metadata
+    with wrong_versions(repriced.url):
+        failing = facts_reconcile_with_bronze(warehouse=warehouse)
+    assert not failing.passed
+    assert failing.metadata["revenue"].value != failing.metadata["revenue_in_bronze"].value
+    assert failing.metadata["units"].value == failing.metadata["units_in_bronze"].value
 
 
 def test_a_one_day_run_rewrites_that_day_and_no_other(platform_env, databases) -> None:
