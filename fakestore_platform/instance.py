@@ -9,6 +9,10 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from dagster import EventLogEntry
+from dagster._core.definitions.asset_checks.asset_check_evaluation import (
+    AssetCheckEvaluationPlanned,
+)
 from dagster._serdes import ConfigurableClassData
 from dagster_postgres import DagsterPostgresStorage, PostgresEventLogStorage
 from dagster_postgres.utils import create_pg_engine
@@ -61,7 +65,14 @@ class PlatformEventLogStorage(PostgresEventLogStorage):
     """dagster-postgres's event log, remembering which of its tables exist: it asks the server
     whether asset_event_tags exists on every materialization it stores (a catalog query on a
     second connection, a third of a 731-partition backfill's event-log time), and a table Dagster
-    created stays."""
+    created stays.
+
+    And one planned row per check and run: Dagster gives a range run's planned check the run's
+    partitions (every check's, even one on an unpartitioned asset) and stores a row per partition,
+    while the platform's checks evaluate the whole range at once, in one unpartitioned evaluation.
+    A year's run stored 40,150 rows before its first step (75 ms a check, 8 s of 110 checks) that
+    stayed `PLANNED` for good beside each check's one evaluated row.
+    """
 
     def __init__(self, postgres_url: str) -> None:
         self._existing_tables: set[str] = set()
@@ -71,6 +82,18 @@ class PlatformEventLogStorage(PostgresEventLogStorage):
         if table_name not in self._existing_tables and super().has_table(table_name):
             self._existing_tables.add(table_name)
         return table_name in self._existing_tables
+
+    def store_asset_check_event(self, event: EventLogEntry, event_id: int | None) -> None:
+        dagster_event = event.dagster_event
+        planned = dagster_event.event_specific_data if dagster_event else None
+        if isinstance(planned, AssetCheckEvaluationPlanned) and planned.partitions_subset:
+            whole_run = AssetCheckEvaluationPlanned(
+                asset_key=planned.asset_key, check_name=planned.check_name
+            )
+            event = event._replace(
+                dagster_event=dagster_event._replace(event_specific_data=whole_run)
+            )
+        super().store_asset_check_event(event, event_id)
 
 
 class PlatformStorage(DagsterPostgresStorage):

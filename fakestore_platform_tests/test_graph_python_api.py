@@ -63,6 +63,27 @@ def test_every_asset_materializes_in_one_run_with_every_check_passing(
     } <= checked_assets
 
 
+def test_each_check_of_a_range_run_leaves_one_evaluated_record_and_none_planned(
+    run_count_and_outcome,
+) -> None:
+    """Dagster would store a planned record per partition of the range for every check, left
+    `PLANNED` beside the check's one evaluation (instance.PlatformEventLogStorage)."""
+    _, outcome = run_count_and_outcome
+    with dg.DagsterInstance.get() as instance:
+        statuses = {
+            evaluation.asset_check_key: [
+                record.status.value
+                for record in instance.event_log_storage.get_asset_check_execution_history(
+                    evaluation.asset_check_key, limit=1000
+                )
+                if record.run_id == outcome.run_id
+            ]
+            for evaluation in outcome.check_evaluations
+        }
+    assert len(statuses) >= 80
+    assert statuses == {key: ["SUCCEEDED"] for key in statuses}
+
+
 OBSERVATION_FALLBACK = "AssetObservation instead of an AssetCheckResult"
 
 
