@@ -1,7 +1,9 @@
 {#- Category at the time of the sale (the product version the line was priced with); 'unknown' for the
     lines on the unknown member (doc block unknown_member), which add units and no revenue. Every
     category sold, in every month from the first month with a sale to the last, zeros included (doc
-    block mart_category_performance), as mart_daily_revenue fills the days without carts. -#}
+    block mart_category_performance), as mart_daily_revenue fills the days without carts. The calendar,
+    read twice, is inlined rather than materialized: a CTE scan keeps PostgreSQL from planning parallel
+    workers for the sales' join and sort (6.5 s serial, 3.5 s in parallel at a million carts). -#}
 with
 
 cart_items as (
@@ -25,7 +27,7 @@ product_versions as (
 
 ),
 
-calendar as (
+calendar as not materialized (
 
     select
         date_day,
