@@ -45,29 +45,15 @@ LATEST_LOAD_DAYS = sql.SQL(
     "select partition_date from {rejected} where entity = 'carts' and {latest}) as loaded"
 ).format(carts=bronze("carts"), rejected=bronze(REJECTED_RECORDS), latest=latest_load("carts"))
 
-# Straight from the payloads of those days: each cart's latest extracted copy (bronze's blocking
-# no_duplicate_ids check keeps a cart to one row), priced at the product's price in the latest batch
-# extracted at or before the cart's time (the first batch for earlier carts). Hash joins against each
-# batch's span of time, not a lookup per line: at a million carts 3M index lookups were most of the
-# check. Split in slices of cart ids run side by side (warehouse.split); they add up.
+# Straight from the payloads of those days: each cart's latest extracted copy, priced at the
+# product's price in the latest batch extracted at or before the cart's time (the first batch for
+# earlier carts). Split in slices of cart ids run side by side (warehouse.split); they add up.
 BRONZE_TOTALS = sql.SQL(f"""
-with
-copies as not materialized (
-    select cart_id, extracted_at, payload
+with carts as (
+    select distinct on (cart_id) payload
     from {{carts}}
     where partition_date {DAYS} and {{slice}}
-),
-latest_copies as (
-    select cart_id, max(extracted_at) as extracted_at
-    from copies
-    group by cart_id
-),
-carts as (
-    select copies.payload
-    from copies
-    inner join latest_copies
-        on copies.cart_id = latest_copies.cart_id
-        and copies.extracted_at = latest_copies.extracted_at
+    order by cart_id, extracted_at desc
 ),
 lines as (
     select
@@ -76,30 +62,21 @@ lines as (
         (line ->> 'quantity')::int as quantity
     from carts, jsonb_array_elements(carts.payload -> 'products') as line
 ),
-batches as (
-    select distinct on (product_id, extracted_at)
-        product_id,
-        extracted_at,
-        (payload ->> 'price')::numeric as price
-    from {{products}}
-    order by product_id, extracted_at
-),
-price_spans as (
-    select
-        product_id,
-        price,
-        case when row_number() over by_product > 1 then extracted_at end as valid_from,
-        lead(extracted_at) over by_product as valid_until
-    from batches
-    window by_product as (partition by product_id order by extracted_at)
-),
 priced as (
-    select lines.quantity, price_spans.price
+    select
+        lines.quantity,
+        coalesce(at_the_time.price, first_seen.price) as price
     from lines
-    left join price_spans
-        on lines.product_id = price_spans.product_id
-        and (price_spans.valid_from is null or lines.ordered_at >= price_spans.valid_from)
-        and (price_spans.valid_until is null or lines.ordered_at < price_spans.valid_until)
+    left join lateral (
+        select (payload ->> 'price')::numeric as price from {{products}}
+        where product_id = lines.product_id and extracted_at <= lines.ordered_at
+        order by extracted_at desc limit 1
+    ) as at_the_time on true
+    left join lateral (
+        select (payload ->> 'price')::numeric as price from {{products}}
+        where product_id = lines.product_id
+        order by extracted_at limit 1
+    ) as first_seen on true
 )
 select coalesce(sum(round(quantity * price, 2)), 0), coalesce(sum(quantity), 0)::bigint from priced
 """)
