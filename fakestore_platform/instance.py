@@ -24,11 +24,18 @@ DAGSTER_YAML = Path(__file__).resolve().parents[1] / "dagster.yaml"
 # Dagster's own switch (docker-compose.yml sets it too); the cost: a failed single-run backfill
 # leaves its partitions unmarked rather than marked failed in the UI.
 PLANNED_EVENTS_AS_SUBSETS = "DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS"
+# Dagster's switch for storing a range run's per-partition materializations in one write, not one
+# each (about 2.5 ms a partition: 2.8 s to 1.0 s for the carts step of a 731-partition backfill).
+EVENT_BATCH_SIZE = "DAGSTER_EVENT_BATCH_SIZE"
+# The events a batch holds at most: over five years of daily partitions in one write.
+EVENTS_PER_BATCH = "2000"
+# The switches every Dagster process of the platform runs with.
+DAGSTER_SWITCHES = {PLANNED_EVENTS_AS_SUBSETS: "1", EVENT_BATCH_SIZE: EVENTS_PER_BATCH}
 
 
 STORAGE_URL_VARIABLE = "FAKESTORE_DAGSTER_STORAGE_URL"
 # What the project's .env holds for Dagster's processes: where the instance is. No secret.
-PROJECT_ENV = ("DAGSTER_HOME", "FAKESTORE_HOME", PLANNED_EVENTS_AS_SUBSETS)
+PROJECT_ENV = ("DAGSTER_HOME", "FAKESTORE_HOME", *DAGSTER_SWITCHES)
 
 
 def storage_url(database_url: str) -> str:
@@ -47,7 +54,7 @@ def dagster_environment(settings: Settings, urls: DatabaseUrls, api_url: str) ->
         "FAKESTORE_API_URL": api_url,
         # A partition-range run otherwise logs a planned event per asset *and* partition, the
         # unpartitioned assets included: 8,000 inserts before a year's backfill starts.
-        PLANNED_EVENTS_AS_SUBSETS: "1",
+        **DAGSTER_SWITCHES,
         **(
             {"FAKESTORE_WAREHOUSE_URL": settings.warehouse_url.get_secret_value()}
             if settings.warehouse_url
@@ -156,7 +163,7 @@ def write_project_env(settings: Settings, project_dir: Path) -> Path | None:
     values = {
         "DAGSTER_HOME": str(settings.dagster_home),
         "FAKESTORE_HOME": str(settings.home),
-        PLANNED_EVENTS_AS_SUBSETS: "1",
+        **DAGSTER_SWITCHES,
     }
     env_file = project_dir / ".env"
     env_file.touch(mode=0o600)

@@ -26,7 +26,7 @@ from dagster_postgres import PostgresEventLogStorage, PostgresRunStorage, Postgr
 
 from fakestore_platform.cli import build_parser
 from fakestore_platform.defs.serve.refresh import refresh_token_file
-from fakestore_platform.instance import PLANNED_EVENTS_AS_SUBSETS, storage_url
+from fakestore_platform.instance import DAGSTER_SWITCHES, storage_url
 from fakestore_platform.run_workers import WorkerCheckingRunLauncher
 from fakestore_platform.settings import load_settings
 from fakestore_platform.warehouse.connection import DatabaseUrls
@@ -374,8 +374,10 @@ def test_the_code_location_reaches_the_warehouse_and_dagster_storage_on_the_post
             environment(name)["FAKESTORE_DAGSTER_STORAGE_URL"]
             == (env["FAKESTORE_DAGSTER_STORAGE_URL"])
         )
-        # The instance behaves as under fakestore-platform dev: one planned event per asset.
-        assert environment(name)[PLANNED_EVENTS_AS_SUBSETS] == "1", name
+        # The instance behaves as under fakestore-platform dev: one planned event per asset, a
+        # range run's materializations stored in one write.
+        for switch, value in DAGSTER_SWITCHES.items():
+            assert environment(name)[switch] == value, (name, switch)
 
 
 def test_the_init_script_creates_the_database_dagster_storage_names() -> None:

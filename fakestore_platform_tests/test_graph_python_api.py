@@ -6,7 +6,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import date
+from datetime import date, timedelta
 
 import dagster as dg
 import httpx
@@ -16,6 +16,7 @@ import pytest
 from fakestore_platform.defs.ingest.assets import PREVIEW_ROWS
 from fakestore_platform.defs.ingest.load import CARTS_REQUEST_DAYS
 from fakestore_platform.defs.quality.reconciliation import facts_reconcile_with_bronze
+from fakestore_platform.instance import EVENT_BATCH_SIZE, EVENTS_PER_BATCH
 from fakestore_platform.runs import RunOutcome, materialize
 from fakestore_platform.warehouse.connection import connect
 from fakestore_platform.warehouse.resource import Warehouse
@@ -82,6 +83,25 @@ def test_each_check_of_a_range_run_leaves_one_evaluated_record_and_none_planned(
         }
     assert len(statuses) >= 80
     assert statuses == {key: ["SUCCEEDED"] for key in statuses}
+
+
+def test_a_range_run_records_every_partition_of_its_range_in_batched_writes(
+    run_count_and_outcome,
+) -> None:
+    """The platform's processes store a range run's materializations in one write per batch
+    (instance.DAGSTER_SWITCHES): every day of the range is still materialized, once."""
+    _, outcome = run_count_and_outcome
+    assert os.environ[EVENT_BATCH_SIZE] == EVENTS_PER_BATCH
+    days = {
+        (FIRST_DAY + timedelta(days=n)).isoformat() for n in range((LAST_DAY - FIRST_DAY).days + 1)
+    }
+    with dg.DagsterInstance.get() as instance:
+        for key in (["bronze", "carts"], ["core", "fact_cart_items"]):
+            records = instance.fetch_materializations(
+                dg.AssetRecordsFilter(asset_key=dg.AssetKey(key)), limit=10_000
+            ).records
+            of_run = [record.partition_key for record in records if record.run_id == outcome.run_id]
+            assert sorted(of_run) == sorted(days), key
 
 
 OBSERVATION_FALLBACK = "AssetObservation instead of an AssetCheckResult"
