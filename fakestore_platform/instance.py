@@ -52,8 +52,9 @@ def dagster_environment(settings: Settings, urls: DatabaseUrls, api_url: str) ->
         "FAKESTORE_DAGSTER_STORAGE_URL": storage_url(urls.dagster),
         "FAKESTORE_HOME": str(settings.home),
         "FAKESTORE_API_URL": api_url,
-        # A partition-range run otherwise logs a planned event per asset *and* partition, the
-        # unpartitioned assets included: 8,000 inserts before a year's backfill starts.
+        # Without the switches a partition-range run logs a planned event per asset *and*
+        # partition, the unpartitioned assets included (8,000 inserts before a year's backfill
+        # starts), and stores each partition's materialization in a write of its own.
         **DAGSTER_SWITCHES,
         **(
             {"FAKESTORE_WAREHOUSE_URL": settings.warehouse_url.get_secret_value()}
