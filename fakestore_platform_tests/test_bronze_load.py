@@ -10,6 +10,7 @@ import httpx
 import orjson
 import psycopg
 import pytest
+from psycopg import sql
 
 from fakestore_platform.api.client import FakeStoreClient
 from fakestore_platform.api.models import validate_records
@@ -24,7 +25,7 @@ from fakestore_platform.defs.ingest.records import Lineage, payload_line
 from fakestore_platform.defs.ingest.tables import ensure_bronze_tables
 from fakestore_platform.errors import FakeStoreApiError
 from fakestore_platform.warehouse.connection import connect, ensure_database, with_database
-from fakestore_platform.warehouse.copy import copy_text
+from fakestore_platform.warehouse.copy import BLOCK_BYTES, copy_lines, copy_text
 from fakestore_platform_tests.samples import CART, PRODUCT, USER
 from fakestore_platform_tests.scripted_api import ScriptedApi
 
@@ -450,3 +451,43 @@ def test_a_payload_line_is_the_copy_text_of_each_column(entity, record, redacted
     expected = [b"7", copy_text(document), digest, redacted, lineage.copy_text()]
     assert line == b"\t".join(expected)
     assert orjson.loads(line.split(b"\t")[1].replace(b"\\\\", b"\\")) == orjson.loads(document)
+
+
+def _numbered_lines(count: int, fail_after: int | None = None) -> Iterator[bytes]:
+    padding = b"x" * 500  # a few MiB in all: several blocks, each sent while the next is formatted
+    for n in range(count):
+        if n == fail_after:
+            raise RuntimeError("the source failed mid-load")
+        yield b"%d\t%b\n" % (n, padding)
+
+
+def test_copy_lines_sends_every_block_in_order_while_formatting_the_next(conn) -> None:
+    count = 3 * BLOCK_BYTES // 500
+    conn.execute("create temporary table copied (n integer, padding text)")
+    with conn.cursor() as cursor:
+        written = copy_lines(
+            cursor, sql.Identifier("copied"), ("n", "padding"), _numbered_lines(count)
+        )
+    rows = conn.execute("select n from copied order by ctid").fetchall()
+    assert written == count
+    assert [n for (n,) in rows] == list(range(count))
+
+
+@pytest.mark.parametrize(
+    ("lines", "error"),
+    [
+        (_numbered_lines(3 * BLOCK_BYTES // 500, fail_after=2 * BLOCK_BYTES // 500), RuntimeError),
+        (
+            [b"1\t%b\n" % (b"x" * 500)] * (2 * BLOCK_BYTES // 500)
+            + [b"not a number\tx\n"]
+            + [b"2\tx\n"] * 5000,
+            psycopg.DataError,
+        ),
+    ],
+    ids=["the source fails mid-copy", "the server refuses a line"],
+)
+def test_a_failed_copy_writes_no_row_of_any_block(conn, lines, error) -> None:
+    conn.execute("create temporary table copied (n integer, padding text)")
+    with pytest.raises(error), conn.transaction(), conn.cursor() as cursor:
+        copy_lines(cursor, sql.Identifier("copied"), ("n", "padding"), lines)
+    assert conn.execute("select count(*) from copied").fetchone() == (0,)

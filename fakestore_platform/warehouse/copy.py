@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import psycopg
 from psycopg import sql
@@ -48,16 +49,30 @@ def copy_lines(
 
     The hot path: a loader that formats a batch's constant columns once, and each record's few
     varying ones itself, skips the per-value adaptation `write_row` does for every column of every row.
+    A block is sent by a thread of its own while the next is formatted: psycopg's write waits until
+    the server has taken the block in, and that wait was half the loader's time.
     """
     written, size, block = 0, 0, []
-    with cursor.copy(_copy_statement(table, columns)) as copy:
+    with (
+        cursor.copy(_copy_statement(table, columns)) as copy,
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="copy-send") as sender,
+    ):
+        sending: Future[None] | None = None
+
+        def send(data: bytes) -> Future[None]:
+            if sending is not None:
+                sending.result()  # one block in flight: memory stays two blocks
+            return sender.submit(copy.write, data)
+
         for line in lines:
             block.append(line)
             size += len(line)
             written += 1
             if size >= BLOCK_BYTES:
-                copy.write(b"".join(block))
+                sending = send(b"".join(block))
                 size, block = 0, []
         if block:
-            copy.write(b"".join(block))
+            sending = send(b"".join(block))
+        if sending is not None:
+            sending.result()
     return written
