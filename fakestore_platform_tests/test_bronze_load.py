@@ -233,6 +233,31 @@ def test_a_failed_request_for_a_later_window_rolls_back_the_windows_already_writ
     ]
 
 
+def test_a_range_in_one_copy_files_each_rejection_with_its_own_responses_url(conn) -> None:
+    """Every response's carts go through one COPY and the rejections after it: each rejected cart
+    still names the request it came from, each loaded cart too."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        start = date.fromisoformat(request.url.params["startdate"])
+        day = f"{start + timedelta(days=1)}T10:00:00.000Z"
+        cart_id = (start - date(2019, 12, 31)).days + 1
+        valid = CART | {"id": cart_id, "date": day}
+        return httpx.Response(200, json=[valid, valid | {"id": cart_id + 100, "userId": "x"}])
+
+    window = (date(2020, 1, 1), date(2020, 2, 1))
+    with (
+        FakeStoreClient("http://api", transport=httpx.MockTransport(handler)) as client,
+        replacing_cart_partitions(conn, window, NOW, "run-1") as writer,
+    ):
+        urls = write_cart_partitions(writer, client, window)
+    assert len(urls) == 3
+    assert (writer.counts.loaded, writer.counts.rejected) == (3, 3)
+    per_url = "select source_url, count(*) from bronze.{} group by 1 order by 1"
+    counts = [(url, 1) for url in sorted(urls)]
+    assert conn.execute(per_url.format("carts")).fetchall() == counts
+    assert conn.execute(per_url.format("rejected_records")).fetchall() == counts
+
+
 @pytest.mark.parametrize(
     ("share", "severity"),
     [(0.0, None), (0.05, None), (0.06, "WARN"), (0.2, "WARN"), (0.21, "ERROR"), (1.0, "ERROR")],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -119,51 +119,64 @@ class BronzeWriter:
         self.counts.loaded += copy_lines(
             self.cursor, table(self.entity), (ID_COLUMNS[self.entity], *LINEAGE_COLUMNS), lines()
         )
-        self._write_rejected([(None, r) for r in batch.rejected], lineage)
+        self._write_rejected([(None, r, lineage) for r in batch.rejected])
         self.counts.fetched += batch.fetched
         self.counts.valid += len(batch.valid)
 
     def write_carts(self, batch: ValidatedBatch, window: tuple[date, date]) -> None:
-        """Write the carts of `window` in a response for it and its neighbouring days (see
+        """Write the carts of `window` in one response: see write_carts_responses."""
+        self.write_carts_responses((batch,), window)
+
+    def write_carts_responses(
+        self, batches: Iterable[ValidatedBatch], window: tuple[date, date]
+    ) -> None:
+        """Write the carts of `window` in responses for it and its neighbouring days (see
         NEIGHBOUR_DAY); a cart dated further out is rejected, never misfiled.
+
+        One COPY takes every response's carts, so the server parses one response while the next is
+        fetched and formatted (a COPY per response waited for the server at its end each time);
+        the rejected records, each with its response's lineage, are written after it.
 
         A rejected cart is filed under its own day when it has one inside the window, otherwise under
         the window's first day, so re-running any day of the window replaces it like every other row.
         """
         start, end = window
-        lineage = self._lineage(batch)
-        lineage_text = lineage.copy_text()
-        rejected: list[tuple[date | None, Rejection]] = []
-        for rejection in batch.rejected:
-            day = served_day(rejection.record)
-            if day is None or not _is_neighbour(day, window):
-                rejected.append((day if day and start <= day < end else start, rejection))
+        rejected: list[tuple[date | None, Rejection, Lineage]] = []
 
         def lines_in_window() -> Iterator[bytes]:
-            for cart in batch.valid:
-                day = cart_day(cart)
-                if start <= day < end:
-                    self.drift.count(cart)
-                    keys = b"%d\t%b" % (cart["id"], day.isoformat().encode())
-                    yield payload_line("carts", keys, cart, lineage_text)
-                elif not _is_neighbour(day, window):
-                    error = {
-                        "path": "date",
-                        "error": f"dated {day}, outside the requested window {start}..{end}",
-                    }
-                    rejected.append((start, Rejection(record=cart, errors=[error])))
+            for batch in batches:
+                lineage = self._lineage(batch)
+                lineage_text = lineage.copy_text()
+                for rejection in batch.rejected:
+                    day = served_day(rejection.record)
+                    if day is None or not _is_neighbour(day, window):
+                        filed = day if day and start <= day < end else start
+                        rejected.append((filed, rejection, lineage))
+                for cart in batch.valid:
+                    day = cart_day(cart)
+                    if start <= day < end:
+                        self.drift.count(cart)
+                        keys = b"%d\t%b" % (cart["id"], day.isoformat().encode())
+                        yield payload_line("carts", keys, cart, lineage_text)
+                    elif not _is_neighbour(day, window):
+                        error = {
+                            "path": "date",
+                            "error": f"dated {day}, outside the requested window {start}..{end}",
+                        }
+                        rejected.append((start, Rejection(record=cart, errors=[error]), lineage))
 
         columns = ("cart_id", "partition_date", *LINEAGE_COLUMNS)
         loaded = copy_lines(self.cursor, table("carts"), columns, lines_in_window())
-        self._write_rejected(rejected, lineage)
+        self._write_rejected(rejected)
         self.counts.loaded += loaded
         self.counts.fetched += loaded + len(rejected)
         self.counts.valid += loaded
 
-    def _write_rejected(
-        self, rejected: list[tuple[date | None, Rejection]], lineage: Lineage
-    ) -> None:
-        rows = (rejected_row(self.entity, rejection, day, lineage) for day, rejection in rejected)
+    def _write_rejected(self, rejected: list[tuple[date | None, Rejection, Lineage]]) -> None:
+        rows = (
+            rejected_row(self.entity, rejection, day, lineage)
+            for day, rejection, lineage in rejected
+        )
         self.counts.rejected += copy_rows(
             self.cursor, table(REJECTED_RECORDS), REJECTED_COLUMNS, rows
         )
@@ -234,14 +247,18 @@ def write_cart_partitions(
     """
     windows = carts_request_windows(window)
     urls = []
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="carts-prefetch") as fetcher:
-        fetch = fetcher.submit(client.carts, *windows[0]) if windows else None
-        for index in range(len(windows)):
-            batch = fetch.result()
-            if index + 1 < len(windows):
-                fetch = fetcher.submit(client.carts, *windows[index + 1])
-            urls.append(batch.url)
-            writer.write_carts(batch, window)
+
+    def responses() -> Iterator[ValidatedBatch]:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="carts-prefetch") as fetcher:
+            fetch = fetcher.submit(client.carts, *windows[0]) if windows else None
+            for index in range(len(windows)):
+                batch = fetch.result()
+                if index + 1 < len(windows):
+                    fetch = fetcher.submit(client.carts, *windows[index + 1])
+                urls.append(batch.url)
+                yield batch
+
+    writer.write_carts_responses(responses(), window)
     return urls
 
 
