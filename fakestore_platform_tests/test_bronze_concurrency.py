@@ -42,7 +42,7 @@ def load(
             # is inside too, or a second has passed because it cannot get in.
             with contextlib.suppress(threading.BrokenBarrierError):
                 inside.wait(1)
-        writer.write_carts(validate_records("carts", "http://api/carts", carts), WINDOW)
+        writer.write_carts([validate_records("carts", "http://api/carts", carts)], WINDOW)
 
 
 def carts_in_window(url: str) -> list[tuple[str, int]]:
@@ -109,6 +109,6 @@ def test_two_concurrent_loads_of_a_partition_leave_one_copy(url: str) -> None:
 def test_a_load_commits_when_its_block_ends_not_when_the_connection_closes(url: str) -> None:
     with connect(url) as conn:
         with replacing_cart_partitions(conn, WINDOW, datetime.now(UTC), "run-1") as writer:
-            writer.write_carts(validate_records("carts", "http://api/carts", CARTS[:2]), WINDOW)
+            writer.write_carts([validate_records("carts", "http://api/carts", CARTS[:2])], WINDOW)
         assert conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
         assert carts_in_window(url) == [("run-1", 2)]  # visible to another connection already

@@ -102,5 +102,5 @@ def test_a_cart_rejected_for_its_date_adds_no_drift(conn) -> None:
     stray = CART | {"id": 3, "date": "2020-04-01T00:00:00.000Z", "channel": "app", "extra": 1}
     batch = validate_records("carts", "u", [inside, stray])
     with replacing_cart_partitions(conn, WINDOW, NOW, "run-1") as writer:
-        writer.write_carts(batch, WINDOW)
+        writer.write_carts([batch], WINDOW)
     assert writer.drift.paths == {"channel": 1}

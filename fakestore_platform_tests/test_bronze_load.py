@@ -110,7 +110,7 @@ def test_reloading_a_window_replaces_its_carts_and_rejections(conn) -> None:
     other_day = CART | {"id": 9, "date": "2020-03-05T10:00:00.000Z"}
     for run in ("run-1", "run-2"):
         with replacing_cart_partitions(conn, WINDOW, NOW, run) as writer:
-            writer.write_carts(carts_batch(CART, CART | {"id": 2, "userId": "x"}), WINDOW)
+            writer.write_carts([carts_batch(CART, CART | {"id": 2, "userId": "x"})], WINDOW)
     assert conn.execute("select cart_id, partition_date, run_id from bronze.carts").fetchall() == [
         (1, date(2020, 3, 2), "run-2")
     ]
@@ -118,7 +118,7 @@ def test_reloading_a_window_replaces_its_carts_and_rejections(conn) -> None:
     with replacing_cart_partitions(
         conn, (date(2020, 3, 5), date(2020, 3, 6)), NOW, "run-3"
     ) as writer:
-        writer.write_carts(carts_batch(other_day), (date(2020, 3, 5), date(2020, 3, 6)))
+        writer.write_carts([carts_batch(other_day)], (date(2020, 3, 5), date(2020, 3, 6)))
     assert conn.execute("select count(*) from bronze.carts").fetchone() == (
         2,
     )  # other days untouched
@@ -127,7 +127,7 @@ def test_reloading_a_window_replaces_its_carts_and_rejections(conn) -> None:
 def test_a_cart_dated_outside_the_requested_window_is_rejected_not_misfiled(conn) -> None:
     stray = CART | {"id": 3, "date": "2020-04-01T00:00:00.000Z"}
     with replacing_cart_partitions(conn, WINDOW, NOW, "run-1") as writer:
-        writer.write_carts(carts_batch(CART, stray), WINDOW)
+        writer.write_carts([carts_batch(CART, stray)], WINDOW)
     assert conn.execute("select cart_id from bronze.carts").fetchall() == [(1,)]
     reason, day = conn.execute(
         "select reason, partition_date from bronze.rejected_records"
@@ -138,11 +138,11 @@ def test_a_cart_dated_outside_the_requested_window_is_rejected_not_misfiled(conn
 
 def test_a_cart_moved_to_another_day_leaves_the_day_it_was_loaded_on(conn) -> None:
     with replacing_cart_partitions(conn, WINDOW, NOW, "run-1") as writer:
-        writer.write_carts(carts_batch(CART, CART | {"id": 4}), WINDOW)
+        writer.write_carts([carts_batch(CART, CART | {"id": 4})], WINDOW)
     moved = CART | {"id": 4, "date": "2020-03-04T08:00:00.000Z"}
     day = (date(2020, 3, 4), date(2020, 3, 5))
     with replacing_cart_partitions(conn, day, NOW, "run-2") as writer:
-        writer.write_carts(carts_batch(moved), day)
+        writer.write_carts([carts_batch(moved)], day)
     assert writer.counts.moved == 1
     assert conn.execute(
         "select cart_id, partition_date from bronze.carts order by 1"
@@ -174,10 +174,10 @@ def test_a_cart_served_for_the_day_before_its_utc_day_loads_once_on_its_own_day(
 def test_an_invalid_cart_is_filed_under_its_own_day_so_rerunning_that_day_replaces_it(conn) -> None:
     invalid = CART | {"id": 2, "userId": "x", "date": "2020-03-02T12:00:00.000Z"}
     with replacing_cart_partitions(conn, WINDOW, NOW, "run-1") as writer:
-        writer.write_carts(carts_batch(CART, invalid), WINDOW)
+        writer.write_carts([carts_batch(CART, invalid)], WINDOW)
     day = (date(2020, 3, 2), date(2020, 3, 3))
     with replacing_cart_partitions(conn, day, NOW, "run-2") as writer:
-        writer.write_carts(carts_batch(CART, invalid), day)
+        writer.write_carts([carts_batch(CART, invalid)], day)
     assert conn.execute(
         "select partition_date, run_id from bronze.rejected_records"
     ).fetchall() == [(date(2020, 3, 2), "run-2")]
@@ -185,12 +185,12 @@ def test_an_invalid_cart_is_filed_under_its_own_day_so_rerunning_that_day_replac
 
 def test_a_failure_mid_load_leaves_the_partition_as_it_was(conn) -> None:
     with replacing_cart_partitions(conn, WINDOW, NOW, "run-1") as writer:
-        writer.write_carts(carts_batch(CART), WINDOW)
+        writer.write_carts([carts_batch(CART)], WINDOW)
     with (
         pytest.raises(RuntimeError),
         replacing_cart_partitions(conn, WINDOW, NOW, "run-2") as writer,
     ):
-        writer.write_carts(carts_batch(CART | {"id": 5}), WINDOW)
+        writer.write_carts([carts_batch(CART | {"id": 5})], WINDOW)
         raise RuntimeError("the API connection dropped before the window was complete")
     assert conn.execute("select cart_id, run_id from bronze.carts").fetchall() == [(1, "run-1")]
 
@@ -501,11 +501,16 @@ def test_copy_lines_sends_every_block_in_order_while_formatting_the_next(conn) -
 @pytest.mark.parametrize(
     ("lines", "error"),
     [
-        (_numbered_lines(3 * BLOCK_BYTES // 500, fail_after=2 * BLOCK_BYTES // 500), RuntimeError),
         (
-            [b"1\t%b\n" % (b"x" * 500)] * (2 * BLOCK_BYTES // 500)
-            + [b"not a number\tx\n"]
-            + [b"2\tx\n"] * 5000,
+            lambda: _numbered_lines(3 * BLOCK_BYTES // 500, fail_after=2 * BLOCK_BYTES // 500),
+            RuntimeError,
+        ),
+        (
+            lambda: (
+                [b"1\t%b\n" % (b"x" * 500)] * (2 * BLOCK_BYTES // 500)
+                + [b"not a number\tx\n"]
+                + [b"2\tx\n"] * 5000
+            ),
             psycopg.DataError,
         ),
     ],
@@ -514,5 +519,33 @@ def test_copy_lines_sends_every_block_in_order_while_formatting_the_next(conn) -
 def test_a_failed_copy_writes_no_row_of_any_block(conn, lines, error) -> None:
     conn.execute("create temporary table copied (n integer, padding text)")
     with pytest.raises(error), conn.transaction(), conn.cursor() as cursor:
-        copy_lines(cursor, sql.Identifier("copied"), ("n", "padding"), lines)
+        copy_lines(cursor, sql.Identifier("copied"), ("n", "padding"), lines())
+    assert conn.execute("select count(*) from copied").fetchone() == (0,)
+
+
+def test_a_block_that_fails_to_send_fails_the_copy_and_writes_no_row(conn, monkeypatch) -> None:
+    """The sending thread's failure reaches the loader at its next block."""
+    write = psycopg.Copy.write
+    sent = []
+
+    def failing_second_write(self: psycopg.Copy, data: bytes) -> None:
+        sent.append(len(data))
+        if len(sent) == 2:
+            raise psycopg.OperationalError("the connection dropped mid-copy")
+        write(self, data)
+
+    monkeypatch.setattr(psycopg.Copy, "write", failing_second_write)
+    conn.execute("create temporary table copied (n integer, padding text)")
+    with (
+        pytest.raises(psycopg.OperationalError, match="dropped mid-copy"),
+        conn.transaction(),
+        conn.cursor() as cursor,
+    ):
+        copy_lines(
+            cursor,
+            sql.Identifier("copied"),
+            ("n", "padding"),
+            _numbered_lines(4 * BLOCK_BYTES // 500),
+        )
+    assert len(sent) == 2
     assert conn.execute("select count(*) from copied").fetchone() == (0,)

@@ -50,7 +50,9 @@ def copy_lines(
     The hot path: a loader that formats a batch's constant columns once, and each record's few
     varying ones itself, skips the per-value adaptation `write_row` does for every column of every row.
     A block is sent by a thread of its own while the next is formatted: psycopg's write waits until
-    the server has taken the block in, and that wait was half the loader's time.
+    the server has taken the block in, and that wait was half the loader's time. One block in
+    flight, so memory holds two; psycopg's own QueuedLibpqWriter queues up to 1,024 chunks (128 MiB)
+    when the server is the slower side.
     """
     written, size, block = 0, 0, []
     with (

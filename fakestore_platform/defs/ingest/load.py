@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -123,13 +123,7 @@ class BronzeWriter:
         self.counts.fetched += batch.fetched
         self.counts.valid += len(batch.valid)
 
-    def write_carts(self, batch: ValidatedBatch, window: tuple[date, date]) -> None:
-        """Write the carts of `window` in one response: see write_carts_responses."""
-        self.write_carts_responses((batch,), window)
-
-    def write_carts_responses(
-        self, batches: Iterable[ValidatedBatch], window: tuple[date, date]
-    ) -> None:
+    def write_carts(self, batches: Iterable[ValidatedBatch], window: tuple[date, date]) -> None:
         """Write the carts of `window` in responses for it and its neighbouring days (see
         NEIGHBOUR_DAY); a cart dated further out is rejected, never misfiled.
 
@@ -147,6 +141,7 @@ class BronzeWriter:
             for batch in batches:
                 lineage = self._lineage(batch)
                 lineage_text = lineage.copy_text()
+                filed_before, in_window = len(rejected), 0
                 for rejection in batch.rejected:
                     day = served_day(rejection.record)
                     if day is None or not _is_neighbour(day, window):
@@ -157,6 +152,7 @@ class BronzeWriter:
                     if start <= day < end:
                         self.drift.count(cart)
                         keys = b"%d\t%b" % (cart["id"], day.isoformat().encode())
+                        in_window += 1
                         yield payload_line("carts", keys, cart, lineage_text)
                     elif not _is_neighbour(day, window):
                         error = {
@@ -164,13 +160,14 @@ class BronzeWriter:
                             "error": f"dated {day}, outside the requested window {start}..{end}",
                         }
                         rejected.append((start, Rejection(record=cart, errors=[error]), lineage))
+                # Counted per response, so an attempt that fails later says what it had read.
+                self.counts.fetched += in_window + len(rejected) - filed_before
+                self.counts.valid += in_window
 
         columns = ("cart_id", "partition_date", *LINEAGE_COLUMNS)
         loaded = copy_lines(self.cursor, table("carts"), columns, lines_in_window())
         self._write_rejected(rejected)
         self.counts.loaded += loaded
-        self.counts.fetched += loaded + len(rejected)
-        self.counts.valid += loaded
 
     def _write_rejected(self, rejected: list[tuple[date | None, Rejection, Lineage]]) -> None:
         rows = (
@@ -258,7 +255,8 @@ def write_cart_partitions(
                 urls.append(batch.url)
                 yield batch
 
-    writer.write_carts_responses(responses(), window)
+    with closing(responses()) as batches:  # a failed COPY waits for the fetch in flight
+        writer.write_carts(batches, window)
     return urls
 
 
