@@ -13,11 +13,13 @@ import httpx
 import psycopg
 import pytest
 
+from fakestore_platform.definitions import build_definitions
 from fakestore_platform.defs.ingest.assets import PREVIEW_ROWS
 from fakestore_platform.defs.ingest.load import CARTS_REQUEST_DAYS
 from fakestore_platform.defs.quality.reconciliation import facts_reconcile_with_bronze
 from fakestore_platform.instance import EVENT_BATCH_SIZE, EVENTS_PER_BATCH
 from fakestore_platform.runs import RunOutcome, materialize
+from fakestore_platform.settings import load_settings
 from fakestore_platform.warehouse.connection import connect
 from fakestore_platform.warehouse.resource import Warehouse
 from fakestore_platform_tests.dev_server import free_port
@@ -64,6 +66,15 @@ def test_every_asset_materializes_in_one_run_with_every_check_passing(
     } <= checked_assets
 
 
+def test_no_check_has_partitions_of_its_own() -> None:
+    """What the platform's event log assumes when it stores one planned record per check and run
+    (instance.PlatformEventLogStorage): every check evaluates its run's whole range at once."""
+    graph = build_definitions(load_settings()).resolve_asset_graph()
+    assert len(graph.asset_check_keys) >= 80
+    partitioned = [k for k in graph.asset_check_keys if graph.get_check_spec(k).partitions_def]
+    assert partitioned == []
+
+
 def test_each_check_of_a_range_run_leaves_one_evaluated_record_and_none_planned(
     run_count_and_outcome,
 ) -> None:
@@ -85,7 +96,7 @@ def test_each_check_of_a_range_run_leaves_one_evaluated_record_and_none_planned(
     assert statuses == {key: ["SUCCEEDED"] for key in statuses}
 
 
-def test_a_range_run_records_every_partition_of_its_range_in_batched_writes(
+def test_with_event_batching_on_a_range_run_records_every_partition_of_its_range_once(
     run_count_and_outcome,
 ) -> None:
     """The platform's processes store a range run's materializations in one write per batch
