@@ -183,6 +183,59 @@ def test_the_point_in_time_test_names_each_line_or_cart_on_the_wrong_version(
     assert point_in_time_failures(repriced.url, home) == 0
 
 
+@contextmanager
+def a_version_between(url: str) -> Iterator[int]:
+    """Until the block ends: product 1 with a third version, starting halfway through the lines
+    priced with its first, and those lines moved onto it; yields how many moved."""
+    line_columns = "product_sk, unit_price, line_revenue"
+    with connect(url) as conn:
+        (repriced_at,) = conn.execute("select max(extracted_at) from bronze.products").fetchone()
+        (halfway,) = conn.execute(
+            "select percentile_disc(0.5) within group (order by ordered_at)"
+            " from core.fact_cart_items where product_id = 1 and ordered_at < %s",
+            (repriced_at,),
+        ).fetchone()
+        conn.execute(
+            "create temporary table middle as select * from core.dim_products"
+            " where product_id = 1 and valid_from < '1901-01-01'"
+        )
+        conn.execute(
+            "update middle set product_sk = md5('middle'), valid_from = %s, price = price + 1",
+            (halfway,),
+        )
+        conn.execute("insert into core.dim_products select * from middle")
+        moved = conn.execute(
+            f"update core.fact_cart_items as line set ({line_columns}) ="
+            " (middle.product_sk, middle.price, round(line.quantity * middle.price, 2))"
+            " from middle where line.product_id = 1"
+            " and line.ordered_at >= %s and line.ordered_at < %s"
+            f" returning line.cart_item_id, (select ({line_columns}) from core.fact_cart_items"
+            " as old where old.cart_item_id = line.cart_item_id)",
+            (halfway, repriced_at),
+        ).fetchall()
+    try:
+        yield len(moved)
+    finally:
+        with connect(url) as conn:
+            for cart_item_id, (product_sk, price, revenue) in moved:
+                conn.execute(
+                    f"update core.fact_cart_items set ({line_columns}) = (%s, %s, %s)"
+                    " where cart_item_id = %s",
+                    (product_sk, price, revenue, cart_item_id),
+                )
+            conn.execute("delete from core.dim_products where product_sk = md5('middle')")
+
+
+def test_the_point_in_time_test_ends_each_version_where_the_next_one_starts(
+    repriced: Repriced, settings
+) -> None:
+    """Three versions: the lines moved onto the middle one are right, and no line of the first
+    version's span is compared with a version that has not started or has already ended."""
+    with a_version_between(repriced.url) as moved:
+        assert moved > 0
+        assert point_in_time_failures(repriced.url, str(settings.home)) == 0
+
+
 def test_facts_reconcile_with_bronze_at_the_price_of_each_carts_time(
     repriced: Repriced, settings
 ) -> None:
