@@ -119,3 +119,23 @@
         ) as in_effect_until
     from {{ relation }}
 {%- endmacro %}
+
+{#- Each row of the CTE `versions` (one per version of a key: `key`, `columns` and valid_from) with
+    superseded_at, when the key's next version starts (null for its last). Found by a join, not a
+    window, so a test restates the version in effect independently of versions_in_effect. -#}
+{% macro superseded_at_spans(versions, key, columns) -%}
+    {%- set kept = [key] + columns + ['valid_from'] %}
+    select
+        {%- for column in kept %}
+        {{ versions }}.{{ column }},
+        {%- endfor %}
+        min(later.valid_from) as superseded_at
+    from {{ versions }}
+    left join {{ versions }} as later
+        on {{ versions }}.{{ key }} = later.{{ key }}
+        and later.valid_from > {{ versions }}.valid_from
+    group by
+        {%- for column in kept %}
+        {{ versions }}.{{ column }}{{ "," if not loop.last }}
+        {%- endfor %}
+{%- endmacro %}

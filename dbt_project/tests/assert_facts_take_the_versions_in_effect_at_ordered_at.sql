@@ -50,21 +50,7 @@ product_versions as (
 
 product_spans as (
 
-    select
-        product_versions.product_sk,
-        product_versions.product_id,
-        product_versions.price,
-        product_versions.valid_from,
-        min(later.valid_from) as superseded_at
-    from product_versions
-    left join product_versions as later
-        on product_versions.product_id = later.product_id
-        and later.valid_from > product_versions.valid_from
-    group by
-        product_versions.product_sk,
-        product_versions.product_id,
-        product_versions.price,
-        product_versions.valid_from
+    {{ superseded_at_spans('product_versions', 'product_id', ['product_sk', 'price']) }}
 
 ),
 
@@ -80,19 +66,7 @@ user_versions as (
 
 user_spans as (
 
-    select
-        user_versions.user_sk,
-        user_versions.user_id,
-        user_versions.valid_from,
-        min(later.valid_from) as superseded_at
-    from user_versions
-    left join user_versions as later
-        on user_versions.user_id = later.user_id
-        and later.valid_from > user_versions.valid_from
-    group by
-        user_versions.user_sk,
-        user_versions.user_id,
-        user_versions.valid_from
+    {{ superseded_at_spans('user_versions', 'user_id', ['user_sk']) }}
 
 ),
 
